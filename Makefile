@@ -1,0 +1,19 @@
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench
+
+setup:
+	ci/setup.sh
+
+# Set up, then scan the bundled example manifests with the built-in policies.
+demo: setup
+	-$(BIN)/kfix scan examples/
+
+# Set up, then lint and run the test suite.
+test: setup
+	$(BIN)/ruff check kfix tests benchmarks
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/scan_corpus.py
