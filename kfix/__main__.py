@@ -1,0 +1,5 @@
+"""python -m kfix"""
+
+from kfix.cli import main
+
+main()

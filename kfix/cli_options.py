@@ -1,0 +1,61 @@
+"""Options shared by the commands, each declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from kfix.engine import BACKENDS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def decorate(function: F) -> F:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def policy_options(function: F) -> F:
+    """Where policies and data come from, and how to read and run them (as conftest)."""
+    return _apply([
+        click.option("-p", "--policy", "policy_paths", multiple=True,
+                     help="Policy file or directory (repeatable). Default: kfix's built-in pack."),
+        click.option("-n", "--namespace", "namespaces", multiple=True,
+                     help="Namespace to test, glob allowed (repeatable). Default: main, or every "
+                          "namespace of the built-in pack."),
+        click.option("--all-namespaces", is_flag=True, help="Test every namespace."),
+        click.option("-d", "--data", "data_paths", multiple=True,
+                     help="JSON/YAML data file or directory, mounted into `data` (repeatable)."),
+        click.option("--rego-version", type=click.Choice(["v0", "v1"]), default="v1",
+                     show_default=True, help="Rego syntax of the policies; v0 is converted."),
+        click.option("--engine", type=click.Choice(sorted(BACKENDS)), default=None,
+                     help="Rego engine. Default: embedded, or `opa` on PATH if it is missing."),
+        click.option("--show-builtin-errors", is_flag=True,
+                     help="Report errors from builtin functions instead of treating them as "
+                          "undefined."),
+        click.option("--allow-network", is_flag=True,
+                     help="Let policies call http.send and net.lookup_ip_addr."),
+        click.option("--capabilities", type=click.Path(exists=True, dir_okay=False),
+                     help="OPA capabilities JSON: policies may only call the builtins it lists."),
+        click.option("--strict", is_flag=True,
+                     help="Reject unused and duplicate imports and deprecated builtins."),
+    ])(function)
+
+
+def input_options(function: F) -> F:
+    """Which manifests to read."""
+    return _apply([
+        click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
+        click.option("--ignore", metavar="REGEX",
+                     help="Skip files and directories whose path matches."),
+        click.option("--combine", is_flag=True,
+                     help="Evaluate all inputs together as one list of {path, contents}."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Worker processes; output is identical to --jobs 1."),
+    ])(function)

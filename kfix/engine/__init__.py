@@ -1,0 +1,78 @@
+"""Stage 2, evaluate: one interface over the Rego engines kfix can drive.
+
+A backend loads modules and data once, then answers a fixed set of query strings, each
+over a whole batch of documents. Everything conftest-specific lives in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kfix.errors import EngineUnavailable
+
+Builtin = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The bindings of one query, and what print() said while computing them."""
+
+    bindings: list[dict[str, Any]]
+    prints: list[tuple[str, str]] = field(default_factory=list)  # (message, "file:line")
+
+
+class Engine(Protocol):
+    name: str
+
+    def opa_version(self) -> str: ...
+
+    def load(
+        self,
+        modules: Mapping[str, str],
+        data: Mapping[str, Any],
+        builtins: Mapping[str, Builtin],
+    ) -> None:
+        """Compile everything once; raise PolicyError naming file and line."""
+
+    def query(self, query: str, input: Any, *, trace: bool = False) -> Answer:
+        """Evaluate; raise EvalError (builtin=True for a builtin function's error)."""
+
+    def last_trace(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+def _embedded() -> Engine:
+    from kfix.engine.embedded import EmbeddedEngine
+
+    return EmbeddedEngine()
+
+
+def _opa_binary() -> Engine:
+    from kfix.engine.opa_binary import OpaBinaryEngine
+
+    return OpaBinaryEngine()
+
+
+BACKENDS: dict[str, Callable[[], Engine]] = {"embedded": _embedded, "opa": _opa_binary}
+
+INSTALL_HINT = (
+    "no Rego engine available: install the embedded one with "
+    "`pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4` "
+    "(or run ci/setup.sh), or put the `opa` binary on PATH and pass --engine opa"
+)
+
+
+def select_engine(name: str | None = None) -> Engine:
+    """The named backend, or the embedded one, falling back to `opa` on PATH."""
+    if name:
+        return BACKENDS[name]()
+    try:
+        return _embedded()
+    except EngineUnavailable:
+        if shutil.which("opa"):
+            return _opa_binary()
+        raise EngineUnavailable(INSTALL_HINT) from None

@@ -1,0 +1,93 @@
+"""OPA in-process, through opa_bindings (OPA v1.20.2, Rego v1 only)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from importlib import metadata
+from typing import Any
+
+from kfix.engine import INSTALL_HINT, Answer, Builtin
+from kfix.errors import EngineUnavailable, EvalError, KfixError, PolicyError
+
+OPA_VERSION = "1.20.2"  # what opa-golib-python-bindings 0.4.4 embeds
+# Module names always end in .rego, so a location can be picked out of a longer message.
+_LOCATED = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+): (?P<message>[^\n]*)")
+
+
+class EmbeddedEngine:
+    name = "embedded"
+
+    def __init__(self) -> None:
+        try:
+            from opa_bindings import OpaEngine, OpaError
+        except ImportError:
+            raise EngineUnavailable(INSTALL_HINT) from None
+        self._error_type = OpaError
+        self._engine = OpaEngine()
+        self._engine.print_handler = _discard
+        self._trace: list[str] = []
+
+    def opa_version(self) -> str:
+        return OPA_VERSION
+
+    def bindings_version(self) -> str:
+        return metadata.version("opa-golib-python-bindings")
+
+    def load(
+        self,
+        modules: Mapping[str, str],
+        data: Mapping[str, Any],
+        builtins: Mapping[str, Builtin],
+    ) -> None:
+        errors: list[KfixError] = []
+        for path, source in modules.items():
+            try:
+                self._engine.add_policy(path, source)
+            except self._error_type as exc:
+                errors.extend(located_errors(exc.message, path))
+        if errors:
+            raise PolicyError.of(errors)
+        if data:
+            self._engine.add_data(dict(data))
+        for name, function in builtins.items():
+            self._engine.register_function(name, function)
+        try:
+            self._engine.eval_query("x := true")  # compiles every module now, not mid-scan
+        except self._error_type as exc:
+            raise PolicyError.of(located_errors(exc.message, "")) from None
+
+    def query(self, query: str, input: Any, *, trace: bool = False) -> Answer:
+        try:
+            bindings = self._engine.eval_query(query, input, trace=trace)
+        except self._error_type as exc:
+            first = located_errors(exc.message, "")[0]
+            raise EvalError(
+                first.message, first.file, first.line, builtin="eval_builtin_error" in exc.message
+            ) from None
+        if trace:
+            self._trace = [_trace_line(event) for event in self._engine.last_trace or []]
+        return Answer(bindings, list(self._engine.last_prints))
+
+    def last_trace(self) -> list[str]:
+        return self._trace
+
+    def close(self) -> None:
+        self._engine.close()
+
+
+def _discard(message: str, location: str) -> None:
+    """print() output is collected from last_prints and attributed to its input file."""
+
+
+def located_errors(text: str, default_file: str) -> list[KfixError]:
+    """OPA's `file:line: message` lines as errors; one unlocated error if there are none."""
+    found = [
+        KfixError(m["message"], m["file"], int(m["line"]))
+        for m in _LOCATED.finditer(text)
+    ]
+    return found or [KfixError(text.strip(), default_file, 0)]
+
+
+def _trace_line(event: Mapping[str, Any]) -> str:
+    return f"{event.get('location', '')}: {event.get('op', '')} {event.get('node', '')}"

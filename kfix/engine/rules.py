@@ -1,0 +1,254 @@
+"""conftest's rule semantics over batched evaluation.
+
+conftest builds one query per document × rule; kfix asks one fixed query per batch of
+documents, which returns every rule's value and every exception count at once, and
+then applies conftest's rules for counting, exceptions and results in Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfix.engine import Engine
+from kfix.errors import EvalError
+from kfix.model import (
+    EXCEPTION,
+    FAILURE,
+    WARNING,
+    CheckResult,
+    Document,
+    Finding,
+    PolicyInfo,
+    Print,
+    Problem,
+    Resource,
+)
+
+FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
+WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
+BATCH_SIZE = 128
+
+
+def is_check_rule(name: str) -> bool:
+    return bool(FAILURE_RULE.match(name) or WARNING_RULE.match(name))
+
+
+def exception_name(rule: str) -> str:
+    """The name an `exception` rule uses for a rule: its severity prefix removed."""
+    for prefix in ("violation_", "deny_", "warn_"):
+        if rule.startswith(prefix):
+            return rule[len(prefix) :]
+    return rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    namespace: str
+    name: str
+    count: int  # definitions of this name in the namespace; conftest counts each as a test
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which rules to ask about; fixed for the run, so the query strings are too."""
+
+    rules: tuple[Rule, ...]
+    namespaces: tuple[str, ...]
+    policy_of: Mapping[tuple[str, str], PolicyInfo] = field(default_factory=dict)
+    show_builtin_errors: bool = False
+    per_document: bool = False  # print() output must be attributed to one file at a time
+
+    def batch_query(self) -> str:
+        return _query(self.rules)
+
+    def rule_query(self, rule: Rule) -> str:
+        return _query((rule,))
+
+
+def _query(rules: Sequence[Rule]) -> str:
+    fields = []
+    for rule in rules:
+        ref = f"data.{rule.namespace}"
+        fields.append(f'"{ref}.{rule.name}": [v | v := {ref}.{rule.name}]')
+        name = json.dumps(exception_name(rule.name))
+        fields.append(f'"{ref}.{rule.name}!": count([1 | {ref}.exception[_][_] == {name}])')
+    body = "{" + ", ".join(fields) + "}"
+    return (
+        f"out := [r | some i; d := input[i]; r := {body} "
+        "with input as d.doc with data.conftest.file as d.file]"
+    )
+
+
+@dataclass
+class Outcome:
+    """What evaluating some documents produced, ready to merge into a ScanResult."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    prints: list[Print] = field(default_factory=list)
+    traces: dict[str, list[str]] = field(default_factory=dict)
+
+
+def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
+             *, trace: bool = False) -> Outcome:
+    """Evaluate every document of every file; one CheckResult per file and namespace."""
+    outcome = Outcome()
+    documents = [doc for _, docs in files for doc in docs]
+    values: dict[tuple[str, int], dict[str, Any]] = {}
+    size = 1 if plan.per_document or trace else BATCH_SIZE
+    for start in range(0, len(documents), size):
+        batch = documents[start : start + size]
+        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome, trace), strict=True):
+            values[(doc.file, doc.index)] = answer
+    for path, docs in files:
+        for namespace in plan.namespaces:
+            outcome.results.append(_check(plan, namespace, path, docs, values, outcome))
+    return outcome
+
+
+def _answers(
+    engine: Engine, plan: Plan, batch: Sequence[Document], outcome: Outcome, trace: bool
+) -> list[dict[str, Any]]:
+    """Rule values per document, narrowing to one document, then one rule, on errors."""
+    try:
+        return _ask(engine, plan.batch_query(), batch, outcome, trace)
+    except EvalError:
+        if len(batch) > 1:
+            return [a for doc in batch for a in _answers(engine, plan, [doc], outcome, trace)]
+    (doc,) = batch
+    merged: dict[str, Any] = {}
+    for rule in plan.rules:
+        try:
+            merged.update(_ask(engine, plan.rule_query(rule), batch, outcome, trace)[0])
+        except EvalError as exc:
+            if exc.builtin and not plan.show_builtin_errors:
+                continue  # OPA's default: a builtin error leaves the expression undefined
+            outcome.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
+    return [merged]
+
+
+def _ask(
+    engine: Engine, query: str, batch: Sequence[Document], outcome: Outcome, trace: bool
+) -> list[dict[str, Any]]:
+    payload = [{"doc": d.content, "file": _file_data(d.file)} for d in batch]
+    answer = engine.query(query, payload, trace=trace)
+    if answer.prints:
+        outcome.prints.extend(Print(batch[0].file, loc, msg) for msg, loc in answer.prints)
+    if trace:
+        outcome.traces.setdefault(batch[0].file, []).extend(engine.last_trace())
+    return answer.bindings[0]["out"] if answer.bindings else [{} for _ in batch]
+
+
+def _file_data(path: str) -> dict[str, str]:
+    """`data.conftest.file`, as conftest provides it to policies."""
+    return {"name": path, "dir": os.path.dirname(path)}
+
+
+def _check(
+    plan: Plan,
+    namespace: str,
+    path: str,
+    docs: Sequence[Document],
+    values: Mapping[tuple[str, int], Mapping[str, Any]],
+    outcome: Outcome,
+) -> CheckResult:
+    """conftest's per-file result for one namespace: each document checked on its own."""
+    rules = [r for r in plan.rules if r.namespace == namespace]
+    rule_count = sum(r.count for r in rules)
+    failures: list[Finding] = []
+    warnings: list[Finding] = []
+    exceptions: list[Finding] = []
+    successes = 0
+    for doc in docs:
+        answer = values.get((doc.file, doc.index), {})
+        found = 0
+        doc_successes = 0
+        for rule in rules:
+            key = f"data.{namespace}.{rule.name}"
+            excepted = int(answer.get(key + "!", 0))
+            if excepted:
+                name = json.dumps(exception_name(rule.name))
+                query = f"data.{namespace}.exception[_][_] == {name}"
+                for _ in range(excepted):
+                    exceptions.append(_finding(plan, EXCEPTION, rule, query, {}, doc))
+                found += excepted
+                continue
+            results = list(_results(answer.get(key, [])))
+            if not results:
+                doc_successes += 1
+                continue
+            kind, target = (
+                (FAILURE, failures) if FAILURE_RULE.match(rule.name) else (WARNING, warnings)
+            )
+            for value in results:
+                message, extra = _message(value)
+                if message is None:
+                    outcome.problems.append(Problem(
+                        path, doc.line, f"data.{namespace}.{rule.name}: result has no string msg"
+                    ))
+                    continue
+                if message == "":
+                    doc_successes += 1
+                    continue
+                target.append(_finding(plan, kind, rule, message, extra, doc))
+                found += 1
+        shortfall = rule_count - (found + doc_successes)
+        successes += doc_successes + max(shortfall, 0)
+    return CheckResult(path, namespace, successes, tuple(failures), tuple(warnings),
+                       tuple(exceptions), tuple(outcome.traces.get(path, ())))
+
+
+def _results(value: Any) -> Iterator[Any]:
+    """A rule's value as conftest reads it: only a collection carries results."""
+    for item in value:  # [] when undefined, else [the rule's value]
+        if isinstance(item, list):
+            yield from (v for v in item if isinstance(v, str | dict))
+
+
+def _message(value: Any) -> tuple[str | None, dict[str, Any]]:
+    if isinstance(value, str):
+        return value, {}
+    message = value.get("msg")
+    extra = {k: v for k, v in value.items() if k != "msg"}
+    return (message if isinstance(message, str) else None), extra
+
+
+def _finding(
+    plan: Plan, outcome: str, rule: Rule, message: str, extra: Mapping[str, Any], doc: Document
+) -> Finding:
+    policy = plan.policy_of.get((rule.namespace, rule.name))
+    pointer = extra.get("pointer") if isinstance(extra.get("pointer"), str) else ""
+    return Finding(
+        outcome=outcome,
+        policy_id=policy.id if policy else f"{rule.namespace}.{rule.name}",
+        rule=rule.name,
+        namespace=rule.namespace,
+        message=message,
+        file=doc.file,
+        document=doc.index,
+        line=_line(extra.get("_loc"), pointer, doc),
+        resource=Resource.of(doc.content),
+        pointer=pointer,
+        severity=_severity(extra.get("severity"), policy),
+        metadata=dict(extra),
+    )
+
+
+def _line(loc: Any, pointer: str, doc: Document) -> int:
+    """`_loc: {line: N}` (or `row`) from the policy wins; then the pointer; then the document."""
+    if isinstance(loc, Mapping):
+        for key in ("line", "row"):
+            if isinstance(loc.get(key), int) and loc[key] > 0:
+                return int(loc[key])
+    return doc.line_of(pointer) if pointer else doc.line
+
+
+def _severity(value: Any, policy: PolicyInfo | None) -> str:
+    if isinstance(value, str):
+        return value
+    return policy.severity if policy else ""

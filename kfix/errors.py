@@ -1,0 +1,56 @@
+"""Run-level failures. Per-file trouble is a `Problem` in the result instead."""
+
+from __future__ import annotations
+
+
+class KfixError(Exception):
+    """A failure that stops the run; rendered once, as `file:line: message`."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, file: str = "", line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}: {self.message}"
+        if self.file:
+            return f"{self.file}: {self.message}"
+        return self.message
+
+
+class EngineUnavailable(KfixError):
+    """No Rego engine can be loaded."""
+
+
+class PolicyError(KfixError):
+    """A policy does not parse or compile, or uses something it may not."""
+
+    def __init__(self, message: str, file: str = "", line: int = 0, *, more: tuple = ()) -> None:
+        super().__init__(message, file, line)
+        self.more: tuple[KfixError, ...] = more
+
+    @classmethod
+    def of(cls, errors: list[KfixError]) -> PolicyError:
+        first = errors[0]
+        return cls(first.message, first.file, first.line, more=tuple(errors[1:]))
+
+    def all(self) -> tuple[KfixError, ...]:
+        return (self, *self.more)
+
+
+class EvalError(KfixError):
+    """The engine failed while evaluating; `builtin` marks a builtin function's error."""
+
+    def __init__(self, message: str, file: str = "", line: int = 0, *, builtin: bool = False):
+        super().__init__(message, file, line)
+        self.builtin = builtin
+
+
+class UsageError(KfixError):
+    """Options that cannot work together, or input that is missing."""
+
+    exit_code = 2

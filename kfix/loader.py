@@ -1,0 +1,245 @@
+"""Stage 1, load: paths, directories and stdin → Documents, each with a line map.
+
+YAML is composed by libyaml (the C loader) and the node tree kept, so a JSON pointer can
+be mapped to its line later without parsing twice. Trouble with one file becomes a
+`Problem`; the other files go on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kfix.model import Document, Problem
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+
+# libyaml's composer recurses per nesting level and overflows the C stack near 30,000
+# levels, and JSON encoding stops near 1,000; Kubernetes objects nest a few dozen deep.
+# Aliases can multiply a small file into an enormous document (the "billion laughs"),
+# so expanded size is bounded too.
+MAX_DEPTH = 500
+MAX_EXPANDED_NODES = 2_000_000
+
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C loader, with YAML-only types read as the text the engine can take."""
+
+
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+_FLOW_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+_DEEP_BLOCK = re.compile(rf"^[ \-?:]{{{MAX_DEPTH},}}", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One input file: its documents, or the problem that stopped it."""
+
+    path: str
+    text: str
+    documents: tuple[Document, ...] = ()
+    problem: Problem | None = None
+
+
+def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
+    """Expand directories recursively into manifest files, in a stable order.
+
+    Files named explicitly are taken whatever their suffix, as conftest does;
+    inside directories only YAML and JSON files count.
+    """
+    pattern = re.compile(ignore) if ignore else None
+    found: list[str] = []
+    for path in paths:
+        if path == STDIN:
+            found.append(path)
+        elif os.path.isdir(path):
+            found.extend(sorted(_walk(path, pattern)))
+        elif not (pattern and pattern.search(path)):
+            found.append(path)
+    return found
+
+
+def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
+                yield path
+
+
+def read(path: str) -> LoadedFile:
+    """Read and parse one path ("-" is standard input)."""
+    try:
+        if path == STDIN:
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return LoadedFile(path, "", problem=Problem(path, 0, f"cannot read: {reason}"))
+    return parse(path, text)
+
+
+def parse(path: str, text: str) -> LoadedFile:
+    """Split text into documents; a file that does not parse yields one Problem."""
+    if _too_deep(text):
+        return LoadedFile(
+            path, text, problem=Problem(path, 0, f"refused: nesting deeper than {MAX_DEPTH} levels")
+        )
+    documents: list[Document] = []
+    loader = _Loader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                document = _document(path, index, node, loader, check_aliases=_may_alias(text))
+                if document is not None:
+                    documents.append(document)
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        return LoadedFile(path, text, problem=Problem(path, line, f"cannot parse: {message}"))
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        return LoadedFile(path, text, problem=Problem(path, 0, f"cannot parse: {exc}"))
+    except _AliasBomb as exc:
+        return LoadedFile(path, text, problem=Problem(path, exc.line, str(exc)))
+    finally:
+        loader.dispose()
+    return LoadedFile(path, text, tuple(documents))
+
+
+def _document(
+    path: str, index: int, node: yaml.Node, loader: Any, *, check_aliases: bool
+) -> Document | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None  # empty documents, scalars and top-level lists are not manifests
+    if check_aliases:
+        _check_expansion(node)
+    content = loader.construct_document(node)
+    return Document(
+        file=path,
+        index=index,
+        line=node.start_mark.line + 1,
+        content=content,
+        line_of=LineMap(node),
+    )
+
+
+class LineMap:
+    """JSON pointer → line, read off the composed YAML nodes."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: yaml.Node) -> None:
+        self._root = root
+
+    def __call__(self, pointer: str) -> int:
+        node = self._root
+        line = node.start_mark.line + 1
+        for segment in split_pointer(pointer):
+            child = _child(node, segment)
+            if child is None:
+                break
+            key, node = child
+            line = (key or node).start_mark.line + 1
+        return line
+
+
+def _child(node: yaml.Node, segment: str) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == segment:
+                return key, value
+    elif isinstance(node, yaml.SequenceNode) and segment.isdigit():
+        position = int(segment)
+        if position < len(node.value):
+            return None, node.value[position]
+    return None
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """RFC 6901: "/a~1b/0" → ["a/b", "0"]."""
+    if not pointer:
+        return []
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
+
+
+class _AliasBomb(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(
+            f"refused: aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+        )
+        self.line = line
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Count nodes as if every alias were copied out, memoising shared subtrees."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        if total > MAX_EXPANDED_NODES:
+            raise _AliasBomb(root.start_mark.line + 1)
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the text may nest deeper than MAX_DEPTH, checked before libyaml recurses.
+
+    Block nesting needs an indentation (or "- " prefix) as wide as its depth; flow
+    nesting needs as many brackets, so only files with many brackets are tokenised.
+    """
+    if _DEEP_BLOCK.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in _FLOW_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+    return False
+
+
+def _may_alias(text: str) -> bool:
+    """Cheap test for an alias (`*name` after an anchor `&name`) anywhere in the text."""
+    return "&" in text and any(text.count(mark) for mark in (" *", "[*", ",*", "-*"))
+
+
+def load(paths: Iterable[str]) -> Iterator[LoadedFile]:
+    for path in paths:
+        yield read(path)

@@ -1,0 +1,180 @@
+"""Records every stage shares. Frozen, so a stage can hand them on without copying."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FAILURE = "failure"
+WARNING = "warning"
+EXCEPTION = "exception"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Who a document describes, as far as it says."""
+
+    api_version: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+
+    @classmethod
+    def of(cls, content: Any) -> Resource:
+        if not isinstance(content, Mapping):
+            return cls()
+        meta = content.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        return cls(
+            api_version=_text(content.get("apiVersion")),
+            kind=_text(content.get("kind")),
+            namespace=_text(meta.get("namespace")),
+            name=_text(meta.get("name")),
+        )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of an input file, as the engine sees it.
+
+    `line_of` maps a JSON pointer to the 1-based line of the deepest node that exists
+    on that path, so a finding about a missing field points at its parent.
+    """
+
+    file: str
+    index: int
+    line: int
+    content: Any
+    line_of: Callable[[str], int] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Trouble with one input or policy file; the run goes on without it."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """A policy as its METADATA describes it."""
+
+    id: str
+    namespace: str
+    file: str
+    title: str = ""
+    description: str = ""
+    severity: str = ""
+    custom: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of one rule on one document."""
+
+    outcome: str  # FAILURE, WARNING or EXCEPTION
+    policy_id: str
+    rule: str
+    namespace: str
+    message: str
+    file: str
+    document: int
+    line: int
+    resource: Resource = Resource()
+    pointer: str = ""
+    severity: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """The finding's own fields, as JSON output and SARIF properties carry them."""
+        return {
+            "policy_id": self.policy_id,
+            "rule": self.rule,
+            "namespace": self.namespace,
+            "severity": self.severity,
+            "file": self.file,
+            "document": self.document,
+            "line": self.line,
+            "apiVersion": self.resource.api_version,
+            "kind": self.resource.kind,
+            "resource_namespace": self.resource.namespace,
+            "name": self.resource.name,
+            "pointer": self.pointer,
+        }
+
+
+@dataclass(frozen=True)
+class Print:
+    """Output of a Rego print() call, attributed to the input file being evaluated."""
+
+    file: str
+    location: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """conftest's unit of reporting: one input file under one namespace."""
+
+    file: str
+    namespace: str
+    successes: int = 0
+    failures: tuple[Finding, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+    exceptions: tuple[Finding, ...] = ()
+    traces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything `kfix scan` found. Printing and exit codes are decided from here."""
+
+    results: tuple[CheckResult, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    prints: tuple[Print, ...] = ()
+    policies: Mapping[str, PolicyInfo] = field(default_factory=dict)
+    files: int = 0
+    documents: int = 0
+
+    def count(self, outcome: str) -> int:
+        attr = {FAILURE: "failures", WARNING: "warnings", EXCEPTION: "exceptions"}[outcome]
+        return sum(len(getattr(r, attr)) for r in self.results)
+
+    @property
+    def successes(self) -> int:
+        return sum(r.successes for r in self.results)
+
+    @property
+    def tests(self) -> int:
+        return (
+            self.successes
+            + self.count(FAILURE)
+            + self.count(WARNING)
+            + self.count(EXCEPTION)
+        )
+
+    def exit_code(self, *, fail_on_warn: bool = False, no_fail: bool = False) -> int:
+        """conftest's rule: 1 on failures; with --fail-on-warn 2 on failures, 1 on warnings.
+
+        Files that could not be read or parsed make the run fail too, so a CI job
+        never passes over a manifest nobody checked.
+        """
+        if no_fail:
+            return 0
+        failures, warnings = self.count(FAILURE), self.count(WARNING)
+        if fail_on_warn:
+            code = 2 if failures else 1 if warnings else 0
+        else:
+            code = 1 if failures else 0
+        return max(code, 1 if self.problems else 0)

@@ -1,0 +1,151 @@
+"""The pipeline in order: load policies → load manifests → evaluate → ScanResult.
+
+Prints nothing and exits nowhere; the CLI decides what to show and which code to return.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+from kfix import data_files, loader
+from kfix.engine import Engine, select_engine
+from kfix.engine.conftest_builtins import BUILTINS
+from kfix.engine.rules import Outcome, Plan, evaluate
+from kfix.model import Document, ScanResult
+from kfix.policies import PolicySet, bundled_policy_dir, load_policies
+
+COMBINED = "Combined"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
+    namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
+    all_namespaces: bool = False
+    data_paths: tuple[str, ...] = ()
+    combine: bool = False
+    ignore: str | None = None
+    rego_version: str = "v1"
+    engine: str | None = None
+    jobs: int = 1
+    trace: bool = False
+    show_builtin_errors: bool = False
+    allow_network: bool = False
+
+
+def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
+    """Evaluate every manifest under `paths` against the policies `options` names."""
+    policies = _policies(options)
+    files = loader.discover(paths, options.ignore)
+    jobs = max(1, options.jobs)
+    if jobs == 1 or options.combine or loader.STDIN in files or len(files) < 2:
+        outcome, documents = _scan_files(policies, files, options)
+    else:
+        outcome, documents = _scan_parallel(files, options, jobs)
+    return ScanResult(
+        results=tuple(outcome.results),
+        problems=tuple(outcome.problems),
+        prints=tuple(outcome.prints),
+        policies=policies.by_id,
+        files=len(files),
+        documents=documents,
+    )
+
+
+def _policies(options: ScanOptions) -> PolicySet:
+    paths = options.policy_paths or (str(bundled_policy_dir()),)
+    return load_policies(
+        paths, rego_version=options.rego_version, allow_network=options.allow_network
+    )
+
+
+def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
+    available = policies.namespaces
+    if options.all_namespaces or (not options.policy_paths and not options.namespaces):
+        return tuple(available)
+    patterns = options.namespaces or ("main",)
+    return tuple(ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns))
+
+
+def open_engine(policies: PolicySet, options: ScanOptions) -> Engine:
+    """An engine with every policy and data file compiled in, ready for queries."""
+    engine = select_engine(options.engine)
+    engine.load(policies.modules, data_files.load(options.data_paths), BUILTINS)
+    return engine
+
+
+def _scan_files(
+    policies: PolicySet, files: Sequence[str], options: ScanOptions
+) -> tuple[Outcome, int]:
+    namespaces = _namespaces(policies, options)
+    plan = Plan(
+        rules=policies.rules(namespaces),
+        namespaces=namespaces,
+        policy_of=policies.policy_of(),
+        show_builtin_errors=options.show_builtin_errors,
+        per_document=policies.uses_print,
+    )
+    engine = open_engine(policies, options)
+    try:
+        loaded = list(loader.load(files))
+        problems = [f.problem for f in loaded if f.problem]
+        readable = [(f.path, f.documents) for f in loaded if not f.problem]
+        if options.combine:
+            readable = [(COMBINED, (_combined(readable),))]
+        outcome = evaluate(engine, plan, readable, trace=options.trace)
+    finally:
+        engine.close()
+    outcome.problems[:0] = problems
+    return outcome, sum(len(docs) for _, docs in readable)
+
+
+def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
+    """conftest's --combine input: every file as {path, contents}, one evaluation."""
+    content = [
+        {"path": path, "contents": docs[0].content if len(docs) == 1 else [d.content for d in docs]}
+        for path, docs in files
+    ]
+    return Document(file=COMBINED, index=0, line=0, content=content, line_of=lambda _: 0)
+
+
+def _scan_parallel(
+    files: Sequence[str], options: ScanOptions, jobs: int
+) -> tuple[Outcome, int]:
+    """Contiguous chunks of similar byte size, so concatenated results keep file order.
+
+    Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
+    """
+    chunks = _chunks(files, jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        parts = list(pool.map(_scan_chunk, [options] * len(chunks), chunks))
+    merged = Outcome()
+    documents = 0
+    for part, count in parts:
+        merged.results += part.results
+        merged.problems += part.problems
+        merged.prints += part.prints
+        documents += count
+    return merged, documents
+
+
+def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> tuple[Outcome, int]:
+    return _scan_files(_policies(options), files, replace(options, jobs=1))
+
+
+def _chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
+    sizes = [max(os.path.getsize(f), 1) if os.path.isfile(f) else 1 for f in files]
+    share = sum(sizes) / jobs
+    chunks: list[list[str]] = [[]]
+    filled = 0.0
+    for path, size in zip(files, sizes, strict=True):
+        if filled >= share * len(chunks) and len(chunks) < jobs:
+            chunks.append([])
+        chunks[-1].append(path)
+        filled += size
+    return [c for c in chunks if c]
