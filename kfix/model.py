@@ -146,6 +146,8 @@ class ScanResult:
     policies: Mapping[str, PolicyInfo] = field(default_factory=dict)
     files: int = 0
     documents: int = 0
+    # seconds spent per stage, summed over worker processes: load, evaluate, setup
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def count(self, outcome: str) -> int:
         attr = {FAILURE: "failures", WARNING: "warnings", EXCEPTION: "exceptions"}[outcome]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -44,16 +45,17 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResu
     files = loader.discover(paths, options.ignore)
     jobs = max(1, options.jobs)
     if jobs == 1 or options.combine or loader.STDIN in files or len(files) < 2:
-        outcome, documents = _scan_files(policies, files, options)
+        outcome = _scan_files(policies, files, options)
     else:
-        outcome, documents = _scan_parallel(files, options, jobs)
+        outcome = _scan_parallel(files, options, jobs)
     return ScanResult(
         results=tuple(outcome.results),
         problems=tuple(outcome.problems),
         prints=tuple(outcome.prints),
         policies=policies.by_id,
         files=len(files),
-        documents=documents,
+        documents=outcome.documents,
+        timings=outcome.timings,
     )
 
 
@@ -79,9 +81,8 @@ def open_engine(policies: PolicySet, options: ScanOptions) -> Engine:
     return engine
 
 
-def _scan_files(
-    policies: PolicySet, files: Sequence[str], options: ScanOptions
-) -> tuple[Outcome, int]:
+def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions) -> Outcome:
+    started = time.perf_counter()
     namespaces = _namespaces(policies, options)
     plan = Plan(
         rules=policies.rules(namespaces),
@@ -92,7 +93,9 @@ def _scan_files(
     )
     engine = open_engine(policies, options)
     try:
+        loaded_at = time.perf_counter()
         loaded = list(loader.load(files))
+        evaluated_at = time.perf_counter()
         problems = [f.problem for f in loaded if f.problem]
         readable = [(f.path, f.documents) for f in loaded if not f.problem]
         if options.combine:
@@ -101,7 +104,11 @@ def _scan_files(
     finally:
         engine.close()
     outcome.problems[:0] = problems
-    return outcome, sum(len(docs) for _, docs in readable)
+    outcome.documents = sum(len(docs) for _, docs in readable)
+    outcome.time("setup", loaded_at - started)
+    outcome.time("load", evaluated_at - loaded_at)
+    outcome.time("evaluate", time.perf_counter() - evaluated_at)
+    return outcome
 
 
 def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
@@ -113,9 +120,7 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
     return Document(file=COMBINED, index=0, line=0, content=content, line_of=lambda _: 0)
 
 
-def _scan_parallel(
-    files: Sequence[str], options: ScanOptions, jobs: int
-) -> tuple[Outcome, int]:
+def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Outcome:
     """Contiguous chunks of similar byte size, so concatenated results keep file order.
 
     Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
@@ -125,16 +130,12 @@ def _scan_parallel(
     with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
         parts = list(pool.map(_scan_chunk, [options] * len(chunks), chunks))
     merged = Outcome()
-    documents = 0
-    for part, count in parts:
-        merged.results += part.results
-        merged.problems += part.problems
-        merged.prints += part.prints
-        documents += count
-    return merged, documents
+    for part in parts:
+        merged.merge(part)
+    return merged
 
 
-def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> tuple[Outcome, int]:
+def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> Outcome:
     return _scan_files(_policies(options), files, replace(options, jobs=1))
 
 

@@ -78,9 +78,11 @@ def _query(rules: Sequence[Rule]) -> str:
         name = json.dumps(exception_name(rule.name))
         fields.append(f'"{ref}.{rule.name}!": count([1 | {ref}.exception[_][_] == {name}])')
     body = "{" + ", ".join(fields) + "}"
+    # `with input as d.doc` inside a comprehension sees the outer input in OPA 1.20;
+    # with-values must be plain variables, hence `doc` and `file`.
     return (
-        f"out := [r | some i; d := input[i]; r := {body} "
-        "with input as d.doc with data.conftest.file as d.file]"
+        f"out := [r | some i; doc := input[i].doc; file := input[i].file; r := {body} "
+        "with input as doc with data.conftest.file as file]"
     )
 
 
@@ -92,6 +94,19 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     prints: list[Print] = field(default_factory=list)
     traces: dict[str, list[str]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    documents: int = 0
+
+    def time(self, stage: str, seconds: float) -> None:
+        self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+
+    def merge(self, other: Outcome) -> None:
+        self.results += other.results
+        self.problems += other.problems
+        self.prints += other.prints
+        self.documents += other.documents
+        for stage, seconds in other.timings.items():
+            self.time(stage, seconds)
 
 
 def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
