@@ -1,0 +1,28 @@
+# METADATA
+# title: Missing resource limits
+# description: Without cpu and memory limits one container can starve its neighbours on the node.
+# scope: package
+# custom:
+#   id: resource-limits
+#   severity: medium
+#   profile: best-practice
+#   no_fix_reason: needs a human decision (a limit set too low throttles the workload or gets it OOM-killed)
+package kfix.policies.resource_limits
+
+import data.kfix.lib.k8s
+
+_resources := ["cpu", "memory"]
+
+# One finding per container or init container and missing limit. A limit set for the
+# whole pod (pod-level resources) covers every container. Ephemeral containers have
+# no resources.
+deny contains result if {
+	some c in k8s.pod_containers
+	some resource in _resources
+	k8s.get(c.container, ["resources", "limits", resource]) == null
+	k8s.get(k8s.pod_spec, ["resources", "limits", resource]) == null
+	result := {
+		"msg": sprintf("%s: %s has no %s limit (resources.limits.%s)", [k8s.resource, c.label, resource, resource]),
+		"pointer": k8s.pointer(c.pointer, ["resources", "limits", resource]),
+	}
+}
