@@ -12,6 +12,7 @@ from kfix import __version__
 from kfix.cli_options import input_options, policy_options
 from kfix.errors import KfixError, PolicyError
 from kfix.output import FORMATTERS, OutputOptions
+from kfix.output.stdout import render_trace
 from kfix.runner import ScanOptions, scan
 
 UNEXPECTED_EXIT = 3
@@ -61,9 +62,11 @@ def cli(debug: bool) -> None:
 @click.option("--no-color", is_flag=True, help="No ANSI colours in the output.")
 @click.option("--trace", is_flag=True, help="Show the engine's evaluation trace.")
 @click.option("--suppress-exceptions", is_flag=True, help="Leave exceptions out of the output.")
+@click.option("--junit-hide-message", is_flag=True,
+              help="JUnit output: leave the message out of the test name.")
 def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
                  quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
-                 **options: Any) -> None:
+                 junit_hide_message: bool, **options: Any) -> None:
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
@@ -72,17 +75,17 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     """
     if not paths:
         raise click.UsageError("give at least one file, directory or - for stdin")
-    options.pop("capabilities"), options.pop("strict")
     result = scan(paths, ScanOptions(trace=trace, **options))
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)
     if quiet and code == 0 and not result.count("warning"):
         sys.exit(0)
     color = not no_color and output == "stdout" and sys.stdout.isatty()
-    render = FORMATTERS[output].render
-    text = render(result, OutputOptions(color=color, suppress_exceptions=suppress_exceptions,
-                                        trace=trace))
-    click.echo(text, nl=False)
-    if output != "stdout":
+    shown = OutputOptions(color=color, suppress_exceptions=suppress_exceptions, trace=trace,
+                          junit_hide_message=junit_hide_message)
+    click.echo(FORMATTERS[output].render(result, shown), nl=False)
+    if output != "stdout":  # machine-readable stdout stays clean; people read stderr
+        if trace:
+            click.echo(render_trace(result, shown), err=True, nl=False)
         for problem in result.problems:
             click.echo(f"kfix: error: {problem}", err=True)
     sys.exit(code)

@@ -44,7 +44,8 @@ def policy_options(function: F) -> F:
         click.option("--capabilities", type=click.Path(exists=True, dir_okay=False),
                      help="OPA capabilities JSON: policies may only call the builtins it lists."),
         click.option("--strict", is_flag=True,
-                     help="Reject unused and duplicate imports and deprecated builtins."),
+                     help="OPA strict mode: reject unused imports and unused local "
+                          "assignments (v1 already rejects the rest)."),
     ])(function)
 
 

@@ -7,11 +7,11 @@ or at the repository's `policies/` when running from a checkout.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kfix.engine.lint import LintOptions, check
 from kfix.engine.rego_source import Outline, outline
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.engine.rules import Rule, is_check_rule
@@ -19,7 +19,6 @@ from kfix.errors import KfixError, PolicyError
 from kfix.model import PolicyInfo
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_NETWORK_CALL = re.compile(r"\b(http\.send|net\.lookup_ip_addr)\s*\(")
 
 
 def bundled_policy_dir() -> Path:
@@ -95,7 +94,7 @@ def find_policy_files(paths: Sequence[str]) -> list[str]:
 
 
 def load_policies(
-    paths: Sequence[str], *, rego_version: str = "v1", allow_network: bool = False
+    paths: Sequence[str], *, rego_version: str = "v1", lint: LintOptions | None = None
 ) -> PolicySet:
     """Read, convert and outline every policy file; all errors reported together."""
     modules: dict[str, str] = {}
@@ -113,34 +112,12 @@ def load_policies(
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(KfixError(f"cannot read: {exc}", path))
             continue
-        if not allow_network:
-            errors.extend(_network_calls(path, source))
         modules[path] = source
         outlines[path] = item
+    errors.extend(check(modules, lint or LintOptions()))
     if errors:
-        raise PolicyError.of(errors)
+        raise PolicyError.of(sorted(errors, key=lambda e: (e.file, e.line)))
     return PolicySet(modules, outlines, _annotated(outlines))
-
-
-def _network_calls(path: str, source: str) -> list[KfixError]:
-    """Policies may not reach the network unless the user allows it."""
-    return [
-        KfixError(
-            f"{m.group(1)} needs network access, which is off; pass --allow-network to permit it",
-            path,
-            source.count("\n", 0, m.start()) + 1,
-        )
-        for m in _NETWORK_CALL.finditer(_code_only(source))
-    ]
-
-
-def _code_only(source: str) -> str:
-    """The source with comments and string contents blanked, offsets kept."""
-    return re.sub(
-        r'#[^\n]*|"(?:[^"\\\n]|\\.)*"|`[^`]*`',
-        lambda m: re.sub(r"[^\n]", " ", m.group()),
-        source,
-    )
 
 
 def _annotated(outlines: Mapping[str, Outline]) -> dict[str, PolicyInfo]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from kfix import data_files, loader
 from kfix.engine import Engine, select_engine
 from kfix.engine.conftest_builtins import BUILTINS
+from kfix.engine.lint import LintOptions
 from kfix.engine.rules import Outcome, Plan, evaluate
 from kfix.model import Document, ScanResult
 from kfix.policies import PolicySet, bundled_policy_dir, load_policies
@@ -37,6 +38,8 @@ class ScanOptions:
     trace: bool = False
     show_builtin_errors: bool = False
     allow_network: bool = False
+    capabilities: str | None = None
+    strict: bool = False
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
@@ -61,9 +64,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResu
 
 def _policies(options: ScanOptions) -> PolicySet:
     paths = options.policy_paths or (str(bundled_policy_dir()),)
-    return load_policies(
-        paths, rego_version=options.rego_version, allow_network=options.allow_network
-    )
+    lint = LintOptions(options.allow_network, options.capabilities, options.strict)
+    return load_policies(paths, rego_version=options.rego_version, lint=lint)
 
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:

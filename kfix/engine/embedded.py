@@ -90,4 +90,8 @@ def located_errors(text: str, default_file: str) -> list[KfixError]:
 
 
 def _trace_line(event: Mapping[str, Any]) -> str:
-    return f"{event.get('location', '')}: {event.get('op', '')} {event.get('node', '')}"
+    """OPA's pretty trace: one line per event, indented by query depth."""
+    depth = "| " * int(event.get("query_id") or 0)
+    message = f" {event['message']}" if event.get("message") else ""
+    where = event.get("location", "")
+    return f"{depth}{event.get('op', '')} {event.get('node', '')}{message} ({where})"

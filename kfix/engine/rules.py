@@ -93,7 +93,7 @@ class Outcome:
     results: list[CheckResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     prints: list[Print] = field(default_factory=list)
-    traces: dict[str, list[str]] = field(default_factory=dict)
+    traces: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (file, namespace)
     timings: dict[str, float] = field(default_factory=dict)
     documents: int = 0
 
@@ -115,11 +115,14 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
     outcome = Outcome()
     documents = [doc for _, docs in files for doc in docs]
     values: dict[tuple[str, int], dict[str, Any]] = {}
-    size = 1 if plan.per_document or trace else BATCH_SIZE
+    size = 1 if plan.per_document else BATCH_SIZE
     for start in range(0, len(documents), size):
         batch = documents[start : start + size]
-        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome, trace), strict=True):
+        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome), strict=True):
             values[(doc.file, doc.index)] = answer
+    if trace:
+        for doc in documents:
+            _trace(engine, plan, doc, outcome.traces)
     for path, docs in files:
         for namespace in plan.namespaces:
             outcome.results.append(_check(plan, namespace, path, docs, values, outcome))
@@ -127,19 +130,19 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
 
 
 def _answers(
-    engine: Engine, plan: Plan, batch: Sequence[Document], outcome: Outcome, trace: bool
+    engine: Engine, plan: Plan, batch: Sequence[Document], outcome: Outcome
 ) -> list[dict[str, Any]]:
     """Rule values per document, narrowing to one document, then one rule, on errors."""
     try:
-        return _ask(engine, plan.batch_query(), batch, outcome, trace)
+        return _ask(engine, plan.batch_query(), batch, outcome)
     except EvalError:
         if len(batch) > 1:
-            return [a for doc in batch for a in _answers(engine, plan, [doc], outcome, trace)]
+            return [a for doc in batch for a in _answers(engine, plan, [doc], outcome)]
     (doc,) = batch
     merged: dict[str, Any] = {}
     for rule in plan.rules:
         try:
-            merged.update(_ask(engine, plan.rule_query(rule), batch, outcome, trace)[0])
+            merged.update(_ask(engine, plan.rule_query(rule), batch, outcome)[0])
         except EvalError as exc:
             if exc.builtin and not plan.show_builtin_errors:
                 continue  # OPA's default: a builtin error leaves the expression undefined
@@ -148,15 +151,26 @@ def _answers(
 
 
 def _ask(
-    engine: Engine, query: str, batch: Sequence[Document], outcome: Outcome, trace: bool
+    engine: Engine, query: str, batch: Sequence[Document], outcome: Outcome
 ) -> list[dict[str, Any]]:
     payload = [{"doc": d.content, "file": _file_data(d.file)} for d in batch]
-    answer = engine.query(query, payload, trace=trace)
+    answer = engine.query(query, payload)
     if answer.prints:
         outcome.prints.extend(Print(batch[0].file, loc, msg) for msg, loc in answer.prints)
-    if trace:
-        outcome.traces.setdefault(batch[0].file, []).extend(engine.last_trace())
     return answer.bindings[0]["out"] if answer.bindings else [{} for _ in batch]
+
+
+def _trace(
+    engine: Engine, plan: Plan, doc: Document, traces: dict[tuple[str, str], list[str]]
+) -> None:
+    """conftest's --trace: each rule queried alone, so the trace reads like the policy."""
+    for rule in plan.rules:
+        lines = traces.setdefault((doc.file, rule.namespace), [])
+        try:
+            engine.query(f"data.{rule.namespace}.{rule.name}", doc.content, trace=True)
+        except EvalError as exc:
+            lines.append(f"error: {exc}")
+        lines.extend(engine.last_trace())
 
 
 def _file_data(path: str) -> dict[str, str]:
@@ -215,7 +229,7 @@ def _check(
         shortfall = rule_count - (found + doc_successes)
         successes += doc_successes + max(shortfall, 0)
     return CheckResult(path, namespace, successes, tuple(failures), tuple(warnings),
-                       tuple(exceptions), tuple(outcome.traces.get(path, ())))
+                       tuple(exceptions), tuple(outcome.traces.get((path, namespace), ())))
 
 
 def _results(value: Any) -> Iterator[Any]:
