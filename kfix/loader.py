@@ -7,6 +7,7 @@ be mapped to its line later without parsing twice. Trouble with one file becomes
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -40,6 +41,8 @@ def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+_ANCHOR = re.compile(r"[\s\[,:-]&[^\s,\[\]{}]")
+_ALIAS = re.compile(r"[\s\[,:-]\*[^\s,\[\]{}]")
 _FLOW_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
 _DEEP_BLOCK = re.compile(rf"^[ \-?:]{{{MAX_DEPTH},}}", re.MULTILINE)
 
@@ -102,13 +105,14 @@ def parse(path: str, text: str) -> LoadedFile:
             path, text, problem=Problem(path, 0, f"refused: nesting deeper than {MAX_DEPTH} levels")
         )
     documents: list[Document] = []
+    check_aliases = _may_alias(text)
     loader = _Loader(text)
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                document = _document(path, index, node, loader, check_aliases=_may_alias(text))
+                document = _document(path, index, node, loader, check_aliases=check_aliases)
                 if document is not None:
                     documents.append(document)
             index += 1
@@ -183,9 +187,9 @@ def split_pointer(pointer: str) -> list[str]:
 
 
 class _AliasBomb(Exception):
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, message: str = "") -> None:
         super().__init__(
-            f"refused: aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+            message or f"refused: aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
         )
         self.line = line
 
@@ -193,11 +197,15 @@ class _AliasBomb(Exception):
 def _check_expansion(root: yaml.Node) -> None:
     """Count nodes as if every alias were copied out, memoising shared subtrees."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
 
     def size(node: yaml.Node) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
+        if id(node) in open_nodes:  # an alias inside its own anchor: no JSON form
+            raise _AliasBomb(root.start_mark.line + 1, "refused: a recursive alias")
+        open_nodes.add(id(node))
         total = 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -236,10 +244,25 @@ def _too_deep(text: str) -> bool:
 
 
 def _may_alias(text: str) -> bool:
-    """Cheap test for an alias (`*name` after an anchor `&name`) anywhere in the text."""
-    return "&" in text and any(text.count(mark) for mark in (" *", "[*", ",*", "-*"))
+    """Whether the text may hold an anchor and an alias; cheap tests first."""
+    return (
+        "&" in text
+        and any(mark in text for mark in (" *", "[*", ",*", "-*"))
+        and bool(_ANCHOR.search(text))
+        and bool(_ALIAS.search(text))
+    )
 
 
-def load(paths: Iterable[str]) -> Iterator[LoadedFile]:
-    for path in paths:
-        yield read(path)
+def load(paths: Iterable[str]) -> list[LoadedFile]:
+    """Read every path, with the cyclic garbage collector paused.
+
+    The node trees kept for line maps hold no cycles, yet every collection walks them
+    all again: on the shared corpus, collecting tripled load time (13.4 s against 4.8 s).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [read(path) for path in paths]
+    finally:
+        if enabled:
+            gc.enable()
