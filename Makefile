@@ -10,9 +10,10 @@ setup:
 demo: setup
 	-$(BIN)/kfix scan examples/
 
-# Set up, then lint and run the test suite.
+# Set up, then lint, check the README's generated CLI reference, and run the test suite.
 test: setup
 	$(BIN)/ruff check kfix tests benchmarks
+	$(BIN)/cog --check README.md
 	$(BIN)/pytest
 
 bench: setup

@@ -71,7 +71,9 @@ def _policies(options: ScanOptions) -> PolicySet:
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
     available = policies.namespaces
-    if options.all_namespaces or (not options.policy_paths and not options.namespaces):
+    if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
+        return tuple(ns for ns in available if policies.rules([ns]))
+    if options.all_namespaces:
         return tuple(available)
     patterns = options.namespaces or ("main",)
     return tuple(ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns))
