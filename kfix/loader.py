@@ -8,10 +8,11 @@ be mapped to its line later without parsing twice. Trouble with one file becomes
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,8 @@ def parse(path: str, text: str) -> LoadedFile:
         return LoadedFile(
             path, text, problem=Problem(path, 0, f"refused: nesting deeper than {MAX_DEPTH} levels")
         )
+    if path.endswith(".json"):
+        return _parse_json(path, text)
     documents: list[Document] = []
     check_aliases = _may_alias(text)
     loader = _Loader(text)
@@ -123,11 +126,32 @@ def parse(path: str, text: str) -> LoadedFile:
         return LoadedFile(path, text, problem=Problem(path, line, f"cannot parse: {message}"))
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return LoadedFile(path, text, problem=Problem(path, 0, f"cannot parse: {exc}"))
-    except _AliasBomb as exc:
+    except _Refused as exc:
         return LoadedFile(path, text, problem=Problem(path, exc.line, str(exc)))
     finally:
         loader.dispose()
     return LoadedFile(path, text, tuple(documents))
+
+
+def _parse_json(path: str, text: str) -> LoadedFile:
+    """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml."""
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LoadedFile(path, text, problem=Problem(path, exc.lineno, f"cannot parse: {exc.msg}"))
+    except RecursionError:
+        return LoadedFile(path, text, problem=Problem(path, 0, "refused: nesting too deep"))
+    if not isinstance(content, dict):
+        return LoadedFile(path, text)
+    try:
+        line_of: Callable[[str], int] = LineMap(yaml.compose(text, Loader=_Loader))
+    except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
+        line_of = _first_line
+    return LoadedFile(path, text, (Document(path, 0, 1, content, line_of),))
+
+
+def _first_line(_pointer: str) -> int:
+    return 1
 
 
 def _document(
@@ -136,7 +160,7 @@ def _document(
     if not isinstance(node, yaml.MappingNode):
         return None  # empty documents, scalars and top-level lists are not manifests
     if check_aliases:
-        _check_expansion(node)
+        _check_aliases(node)
     content = loader.construct_document(node)
     return Document(
         file=path,
@@ -186,39 +210,48 @@ def split_pointer(pointer: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
 
 
-class _AliasBomb(Exception):
-    def __init__(self, line: int, message: str = "") -> None:
-        super().__init__(
-            message or f"refused: aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
-        )
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
         self.line = line
 
 
-def _check_expansion(root: yaml.Node) -> None:
-    """Count nodes as if every alias were copied out, memoising shared subtrees."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
+def _check_aliases(root: yaml.Node) -> None:
+    """Measure the document as if every alias were copied out, memoising shared subtrees.
 
-    def size(node: yaml.Node) -> int:
-        known = sizes.get(id(node))
+    Aliases can make a small text both huge and deep, which the text checks cannot see.
+    """
+    measured: dict[int, tuple[int, int]] = {}  # id(node) → (expanded nodes, height)
+    open_nodes: set[int] = set()
+    line = root.start_mark.line + 1
+
+    def measure(node: yaml.Node, level: int) -> tuple[int, int]:
+        known = measured.get(id(node))
+        if level > MAX_DEPTH or (known and level + known[1] - 1 > MAX_DEPTH):
+            raise _Refused(line, f"refused: nesting deeper than {MAX_DEPTH} levels")
         if known is not None:
             return known
         if id(node) in open_nodes:  # an alias inside its own anchor: no JSON form
-            raise _AliasBomb(root.start_mark.line + 1, "refused: a recursive alias")
+            raise _Refused(line, "refused: a recursive alias")
         open_nodes.add(id(node))
-        total = 1
+        children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += size(key) + size(value)
+            children = [item for pair in node.value for item in pair]
         elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += size(item)
+            children = node.value
+        total, height = 1, 0
+        for child in children:
+            size, child_height = measure(child, level + 1)
+            total, height = total + size, max(height, child_height)
         if total > MAX_EXPANDED_NODES:
-            raise _AliasBomb(root.start_mark.line + 1)
-        sizes[id(node)] = total
-        return total
+            raise _Refused(
+                line, f"refused: aliases expand this document past {MAX_EXPANDED_NODES:,} nodes"
+            )
+        measured[id(node)] = (total, height + 1)
+        open_nodes.discard(id(node))
+        return total, height + 1
 
-    size(root)
+    measure(root, 1)
 
 
 def _too_deep(text: str) -> bool:
@@ -247,7 +280,7 @@ def _may_alias(text: str) -> bool:
     """Whether the text may hold an anchor and an alias; cheap tests first."""
     return (
         "&" in text
-        and any(mark in text for mark in (" *", "[*", ",*", "-*"))
+        and "*" in text
         and bool(_ANCHOR.search(text))
         and bool(_ALIAS.search(text))
     )
