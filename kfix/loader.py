@@ -67,13 +67,15 @@ def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
     pattern = re.compile(ignore) if ignore else None
     found: list[str] = []
     for path in paths:
+        if not path:
+            continue  # an empty argument, e.g. from an unset shell variable, as conftest
         if path == STDIN:
             found.append(path)
         elif os.path.isdir(path):
             found.extend(sorted(_walk(path, pattern)))
         elif not (pattern and pattern.search(path)):
             found.append(path)
-    return found
+    return list(dict.fromkeys(found))  # a file named twice is checked once
 
 
 def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:

@@ -10,15 +10,15 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from kfix import data_files, loader
-from kfix.engine import Engine, select_engine
-from kfix.engine.conftest_builtins import BUILTINS
+from kfix.engine import Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
-from kfix.engine.rules import Outcome, Plan, evaluate
+from kfix.engine.rules import Outcome, Plan, evaluate, is_check_rule
+from kfix.engine.split import DefinitionSplitter
 from kfix.model import Document, ScanResult
 from kfix.policies import PolicySet, bundled_policy_dir, load_policies
 
@@ -52,9 +52,11 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResu
         outcome = _scan_files(policies, files, options)
     else:
         outcome = _scan_parallel(files, options, jobs)
+    order = {path: position for position, path in enumerate(files)}
+    problems = sorted(outcome.problems, key=lambda p: (order.get(p.file, len(order)), p.line))
     return ScanResult(
         results=tuple(outcome.results),
-        problems=tuple(outcome.problems),
+        problems=tuple(problems),
         prints=tuple(outcome.prints),
         policies=policies.by_id,
         files=len(files),
@@ -79,24 +81,33 @@ def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
     return tuple(ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns))
 
 
-def open_engine(policies: PolicySet, options: ScanOptions) -> Engine:
-    """An engine with every policy and data file compiled in, ready for queries."""
+def open_engine(modules: Mapping[str, str], options: ScanOptions) -> Engine:
+    """An engine with these modules and every data file compiled in, ready for queries."""
     engine = select_engine(options.engine)
-    engine.load(policies.modules, data_files.load(options.data_paths), BUILTINS)
+    builtins = conftest_builtins.builtins(modules)
+    try:
+        engine.load(modules, data_files.load(options.data_paths), builtins)
+    except BaseException:
+        engine.close()
+        raise
     return engine
 
 
 def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions) -> Outcome:
     started = time.perf_counter()
     namespaces = _namespaces(policies, options)
+    engine = open_engine(policies.modules, options)
+    splitter = DefinitionSplitter(
+        policies.modules, lambda modules: open_engine(modules, options), is_check_rule
+    )
     plan = Plan(
         rules=policies.rules(namespaces),
         namespaces=namespaces,
         policy_of=policies.policy_of(),
         show_builtin_errors=options.show_builtin_errors,
         per_document=policies.uses_print,
+        splitter=splitter,
     )
-    engine = open_engine(policies, options)
     try:
         loaded_at = time.perf_counter()
         loaded = loader.load(files)
@@ -112,6 +123,7 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions)
     finally:
         gc.unfreeze()
         engine.close()
+        splitter.close()
     outcome.problems[:0] = problems
     outcome.documents = sum(len(docs) for _, docs in readable)
     outcome.time("setup", loaded_at - started)
@@ -121,10 +133,11 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions)
 
 
 def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
-    """conftest's --combine input: every file as {path, contents}, one evaluation."""
+    """conftest's --combine input: one {path, contents} per document, sorted by path."""
     content = [
-        {"path": path, "contents": docs[0].content if len(docs) == 1 else [d.content for d in docs]}
-        for path, docs in files
+        {"path": path, "contents": doc.content}
+        for path, docs in sorted(files, key=lambda item: item[0])
+        for doc in docs
     ]
     return Document(file=COMBINED, index=0, line=0, content=content, line_of=lambda _: 0)
 

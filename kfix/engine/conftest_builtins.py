@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,25 @@ def _yaml(text: str) -> Any:
 
 
 def _ini(text: str) -> Any:
-    parser = configparser.ConfigParser()
+    """Sections of typed values with their keys' case kept, as conftest's go-ini parser."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read_string(text)
-    return {section: dict(parser[section]) for section in parser.sections()}
+    return {
+        section: {key: _ini_value(value) for key, value in parser[section].items()}
+        for section in parser.sections()
+    }
+
+
+def _ini_value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    return text
 
 
 PARSERS: dict[str, Parser] = {
@@ -43,16 +60,35 @@ def parse_config(parser: str, config: str) -> Any:
     return PARSERS[parser](config)
 
 
-def parse_config_file(path: str) -> Any:
-    return parse_config(Path(path).suffix.lstrip(".").lower(), Path(path).read_text("utf-8"))
+def builtins(policy_files: Iterable[str]) -> dict[str, Callable[..., Any]]:
+    """The builtins, reading relative paths beside the policies, as conftest does.
+
+    conftest joins a relative path with the calling policy's directory; the engine does
+    not say which policy calls, so the policy directories are tried in order, then the
+    working directory.
+    """
+    directories = list(dict.fromkeys(os.path.dirname(f) for f in policy_files))
+
+    def resolve(path: str) -> Path:
+        if not os.path.isabs(path):
+            for directory in directories:
+                candidate = Path(directory, path)
+                if candidate.exists():
+                    return candidate
+        return Path(path)
+
+    def parse_config_file(path: str) -> Any:
+        file = resolve(path)
+        return parse_config(file.suffix.lstrip(".").lower(), file.read_text("utf-8"))
+
+    def parse_combined_config_files(paths: Sequence[str]) -> list[dict[str, Any]]:
+        return [{"path": path, "contents": parse_config_file(path)} for path in paths]
+
+    return {
+        "parse_config": parse_config,
+        "parse_config_file": parse_config_file,
+        "parse_combined_config_files": parse_combined_config_files,
+    }
 
 
-def parse_combined_config_files(paths: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"path": path, "contents": parse_config_file(path)} for path in paths]
-
-
-BUILTINS: dict[str, Callable[..., Any]] = {
-    "parse_config": parse_config,
-    "parse_config_file": parse_config_file,
-    "parse_combined_config_files": parse_combined_config_files,
-}
+NAMES = frozenset(builtins(()))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfix.engine.conftest_builtins import BUILTINS
+from kfix.engine.conftest_builtins import NAMES as CONFTEST_BUILTINS
 from kfix.engine.rego_source import IDENT, ParsedModule, Token, parse
 from kfix.errors import KfixError
 
@@ -39,7 +39,7 @@ def check(modules: Mapping[str, str], options: LintOptions) -> list[KfixError]:
     errors: list[KfixError] = []
     for path, module in parsed.items():
         for name, token in _calls(module, defined):
-            if allowed is not None and name not in allowed and name not in BUILTINS:
+            if allowed is not None and name not in allowed and name not in CONFTEST_BUILTINS:
                 errors.append(KfixError(f"{name} is not allowed by the capabilities file",
                                         path, token.line))
             elif allowed is None and name in NETWORK_BUILTINS and not options.allow_network:

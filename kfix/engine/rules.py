@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kfix.engine import Engine
+from kfix.engine.split import DefinitionSplitter
 from kfix.errors import EvalError
 from kfix.model import (
     EXCEPTION,
@@ -62,24 +63,28 @@ class Plan:
     policy_of: Mapping[tuple[str, str], PolicyInfo] = field(default_factory=dict)
     show_builtin_errors: bool = False
     per_document: bool = False  # print() output must be attributed to one file at a time
+    splitter: DefinitionSplitter | None = None
 
-    def batch_query(self) -> str:
-        return _query(self.rules)
+    def fields(self) -> list[tuple[str, str]]:
+        """(key, expression) for each rule's values and for its exception count."""
+        found = []
+        for rule in self.rules:
+            ref = f"data.{rule.namespace}"
+            name = json.dumps(exception_name(rule.name))
+            found.append((f"{ref}.{rule.name}", f"[v | v := {ref}.{rule.name}]"))
+            found.append(
+                (f"{ref}.{rule.name}!", f"count([1 | {ref}.exception[_][_] == {name}])")
+            )
+        return found
 
-    def rule_query(self, rule: Rule) -> str:
-        return _query((rule,))
 
+def query_for(fields: Sequence[tuple[str, str]]) -> str:
+    """One query over a batch of {doc, file} inputs, answering every field per document.
 
-def _query(rules: Sequence[Rule]) -> str:
-    fields = []
-    for rule in rules:
-        ref = f"data.{rule.namespace}"
-        fields.append(f'"{ref}.{rule.name}": [v | v := {ref}.{rule.name}]')
-        name = json.dumps(exception_name(rule.name))
-        fields.append(f'"{ref}.{rule.name}!": count([1 | {ref}.exception[_][_] == {name}])')
-    body = "{" + ", ".join(fields) + "}"
-    # `with input as d.doc` inside a comprehension sees the outer input in OPA 1.20;
-    # with-values must be plain variables, hence `doc` and `file`.
+    `with input as d.doc` inside a comprehension sees the outer input in OPA 1.20;
+    with-values must be plain variables, hence `doc` and `file`.
+    """
+    body = "{" + ", ".join(f"{json.dumps(key)}: {expr}" for key, expr in fields) + "}"
     return (
         f"out := [r | some i; doc := input[i].doc; file := input[i].file; r := {body} "
         "with input as doc with data.conftest.file as file]"
@@ -132,22 +137,43 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
 def _answers(
     engine: Engine, plan: Plan, batch: Sequence[Document], outcome: Outcome
 ) -> list[dict[str, Any]]:
-    """Rule values per document, narrowing to one document, then one rule, on errors."""
+    """Rule values per document, narrowing to one document, one field, one definition.
+
+    The embedded engine always raises builtin errors, where OPA's default leaves the
+    expression undefined; asking field by field keeps one failing rule (or exception
+    rule) from hiding the others, and the splitter keeps one failing definition of a
+    rule from hiding its other definitions.
+    """
+    fields = plan.fields()
     try:
-        return _ask(engine, plan.batch_query(), batch, outcome)
+        return _ask(engine, query_for(fields), batch, outcome)
     except EvalError:
         if len(batch) > 1:
             return [a for doc in batch for a in _answers(engine, plan, [doc], outcome)]
     (doc,) = batch
     merged: dict[str, Any] = {}
-    for rule in plan.rules:
+    for key, expression in fields:
         try:
-            merged.update(_ask(engine, plan.rule_query(rule), batch, outcome)[0])
+            merged.update(_ask(engine, query_for([(key, expression)]), batch, outcome)[0])
         except EvalError as exc:
-            if exc.builtin and not plan.show_builtin_errors:
-                continue  # OPA's default: a builtin error leaves the expression undefined
-            outcome.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
+            if not exc.builtin or plan.show_builtin_errors:
+                outcome.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
+            elif plan.splitter is not None and not key.endswith("!"):
+                namespace, _, rule = key.removeprefix("data.").rpartition(".")
+                values = plan.splitter.values(namespace, rule, _one_ref(doc, outcome))
+                if values is not None:
+                    merged[key] = [values]
     return [merged]
+
+
+def _one_ref(doc: Document, outcome: Outcome) -> Callable[[Engine, str], list[Any]]:
+    """How the splitter asks for one reference's value on this document."""
+
+    def ask(engine: Engine, ref: str) -> list[Any]:
+        answer = _ask(engine, query_for([("v", f"[v | v := {ref}]")]), [doc], outcome)
+        return list(answer[0].get("v", []))
+
+    return ask
 
 
 def _ask(

@@ -1,0 +1,147 @@
+"""kfix on a corpus of 1,200 real-world manifests, with its built-in pack.
+
+The corpus is scanned twice in all, both runs shared by every test here: once by
+`python -m kfix scan` with --jobs 1 (a real process), once in-process with --jobs 2.
+While the first run works, the test process asks PyYAML which files it cannot parse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from kfix import loader
+from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
+from kfix.output import FORMATTERS, OutputOptions
+from kfix.runner import ScanOptions, scan
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus"
+SARIF_SCHEMA = REPO / "tests" / "output" / "data" / "sarif-schema-2.1.0.json"
+ERR_LINE = re.compile(r"^ERR  - (?P<file>.+?)(?::(?P<line>\d+))? - (?P<message>.+)$")
+SUMMARY = re.compile(
+    r"^(?P<tests>\d+) tests, (?P<passed>\d+) passed, (?P<warnings>\d+) warnings?, "
+    r"(?P<failures>\d+) failures?, (?P<exceptions>\d+) exceptions?, (?P<errors>\d+) errors?$"
+)
+
+
+@dataclass(frozen=True)
+class CorpusRuns:
+    files: list[str]
+    pyyaml_failures: set[str]
+    code: int
+    stdout: str
+    stderr: str
+    parallel: ScanResult
+
+
+def _pyyaml_failures(files: list[str]) -> set[str]:
+    """Files PyYAML's safe_load_all rejects (its C loader: same rules, quicker)."""
+    safe = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    failing = set()
+    for path in files:
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                for _ in yaml.load_all(handle, Loader=safe):
+                    pass
+        except (yaml.YAMLError, UnicodeDecodeError):
+            failing.add(path)
+    return failing
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> CorpusRuns:
+    assert CORPUS.is_dir(), f"corpus missing at {CORPUS}"
+    out_dir = tmp_path_factory.mktemp("corpus")
+    out, err = out_dir / "stdout.txt", out_dir / "stderr.txt"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kfix", "scan", str(CORPUS)],
+            stdout=stdout,
+            stderr=stderr,
+            cwd=REPO,
+        )
+        try:
+            files = loader.discover([str(CORPUS)])
+            failing = _pyyaml_failures(files)
+            code = process.wait(timeout=600)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    parallel = scan([str(CORPUS)], ScanOptions(jobs=2))
+    return CorpusRuns(
+        files=files,
+        pyyaml_failures=failing,
+        code=code,
+        stdout=out.read_text(),
+        stderr=err.read_text(),
+        parallel=parallel,
+    )
+
+
+def test_cli_scan_exits_1_without_a_traceback(runs: CorpusRuns) -> None:
+    assert runs.code == 1
+    assert "Traceback" not in runs.stdout + runs.stderr
+    assert runs.stderr == ""
+
+
+def test_every_file_is_scanned_or_reported_unparseable(runs: CorpusRuns) -> None:
+    assert len(runs.files) > 1000
+    errors = [ERR_LINE.match(line) for line in runs.stdout.splitlines() if line.startswith("ERR")]
+    assert all(errors)
+    named = {m["file"] for m in errors if m}
+    assert len(runs.pyyaml_failures) == 8
+    assert named == runs.pyyaml_failures
+    assert all(m["line"] for m in errors if m), "every parse error names its line"
+
+    result = runs.parallel
+    scanned = {r.file for r in result.results}
+    problems = {p.file for p in result.problems}
+    assert scanned | problems == set(runs.files)
+    assert not scanned & problems
+    assert result.files == len(runs.files)
+
+
+def test_summary_line_is_present_and_adds_up(runs: CorpusRuns) -> None:
+    lines = runs.stdout.splitlines()
+    assert lines[-2] == ""
+    summary = SUMMARY.match(lines[-1])
+    assert summary, lines[-1]
+    counts = {key: int(value) for key, value in summary.groupdict().items()}
+    assert counts["errors"] == 8
+    assert counts["failures"] == sum(line.startswith("FAIL - ") for line in lines) > 0
+    assert counts["warnings"] == sum(line.startswith("WARN - ") for line in lines)
+    assert counts["tests"] == (
+        counts["passed"] + counts["warnings"] + counts["failures"] + counts["exceptions"]
+    )
+
+
+def test_jobs_2_output_is_byte_identical_to_jobs_1(runs: CorpusRuns) -> None:
+    rendered = FORMATTERS["stdout"].render(runs.parallel, OutputOptions())
+    assert rendered == runs.stdout
+
+
+def test_json_output_parses(runs: CorpusRuns) -> None:
+    entries = json.loads(FORMATTERS["json"].render(runs.parallel, OutputOptions()))
+    assert isinstance(entries, list)
+    failures = [f for e in entries for f in e.get("failures", [])]
+    errors = [f for f in failures if f["metadata"].get("error") is True]
+    assert len(errors) == 8
+    assert len(failures) - len(errors) == runs.parallel.count(FAILURE)
+    assert all(isinstance(f["msg"], str) and f["msg"] for f in failures)
+
+
+def test_sarif_output_parses_and_follows_the_schema(runs: CorpusRuns) -> None:
+    sarif = json.loads(FORMATTERS["sarif"].render(runs.parallel, OutputOptions()))
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
+    (run,) = sarif["runs"]
+    expected = sum(runs.parallel.count(kind) for kind in (FAILURE, WARNING, EXCEPTION))
+    assert len(run["results"]) == expected
