@@ -7,13 +7,17 @@ import traceback
 from typing import Any
 
 import click
+import yaml
 
-from kfix import __version__
+from kfix import __version__, loader
 from kfix.cli_options import input_options, policy_options
 from kfix.errors import KfixError, PolicyError
+from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
+from kfix.output.fix_report import FIX_FORMATTERS
 from kfix.output.stdout import render_trace
 from kfix.runner import ScanOptions, scan
+from kfix.writer import WriteMode, unified_diff, write_changes
 
 UNEXPECTED_EXIT = 3
 _debug = False
@@ -39,7 +43,30 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KfixGroup(click.Group):
+    """The one error edge: KfixError → `kfix: error: file:line: message`, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except PolicyError as exc:
+            for error in exc.all():
+                click.echo(f"kfix: error: {error}", err=True)
+            ctx.exit(exc.exit_code)
+        except KfixError as exc:
+            click.echo(f"kfix: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:  # a bug: say so plainly, with the traceback only on request
+            if _debug:
+                traceback.print_exc()
+            click.echo(f"kfix: unexpected error: {type(exc).__name__}: {exc} "
+                       "(run with --debug for a traceback)", err=True)
+            ctx.exit(UNEXPECTED_EXIT)
+
+
+@click.group(cls=KfixGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               callback=_print_version, help="Show kfix, engine and OPA versions.")
 @click.option("--debug", is_flag=True, envvar="KFIX_DEBUG",
@@ -91,20 +118,98 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     sys.exit(code)
 
 
+@cli.command("fix")
+@input_options
+@policy_options
+@click.option("--diff", "mode", flag_value=WriteMode.DIFF.value, default=True,
+              help="Print a unified diff of the verified fixes; touch no file (default).")
+@click.option("--write", "mode", flag_value=WriteMode.WRITE.value,
+              help="Write the verified fixes into the files, atomically.")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="Write fixed copies into a mirrored tree here; leave the inputs alone.")
+@click.option("--fixes", "fix_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Directory of fragments named <policy id>.yaml.j2 or "
+                   "<namespace>.<rule>.yaml.j2 (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A fragment parameter, e.g. --set memory_request=256Mi (repeatable).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file whose `params` mapping sets fragment parameters.")
+@click.option("--policy-id", "policy_ids", multiple=True,
+              help="Fix only this policy's findings (repeatable).")
+@click.option("--kube-version", help="Kubernetes version whose OpenAPI schema patched "
+                                     "documents must satisfy. Default: the newest bundled.")
+@click.option("--server-dry-run", is_flag=True,
+              help="Also require a server-side apply with dryRun=All to succeed, through "
+                   "the current kubeconfig.")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False),
+              help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
+@click.option("--context", help="kubeconfig context for --server-dry-run.")
+@click.option("--interactive", is_flag=True, help="Show each file's change and ask first.")
+@click.option("-o", "--output", type=click.Choice(sorted(FIX_FORMATTERS)), default="table",
+              show_default=True, help="Report format.")
+def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
+                fix_dirs: tuple[str, ...], settings: tuple[str, ...], config: str | None,
+                policy_ids: tuple[str, ...], kube_version: str | None, server_dry_run: bool,
+                kubeconfig: str | None, context: str | None, interactive: bool, output: str,
+                **options: Any) -> None:
+    """Fix findings with verified patches, as `kfix scan` finds them.
+
+    Each fix is a JSON Patch rendered from the policy's fragment, accepted only when
+    its finding is gone, no policy reports anything new, rendering it again changes
+    nothing, it removes no container, volume or spec, and the result fits the
+    Kubernetes schema (and, with --server-dry-run, the API server). Only changed
+    documents are re-serialised; every other byte stays. Exit codes: 0 no unfixed
+    failure remains, 1 some remain, 2 errors.
+    """
+    if not paths:
+        raise click.UsageError("give at least one file, directory or - for stdin")
+    write_mode = WriteMode.OUTPUT_DIR if output_dir else WriteMode(mode)
+    if write_mode is not WriteMode.DIFF and "-" in paths:
+        raise click.UsageError("standard input cannot be written back; use --diff")
+    from kfix.fixer import FixOptions, fix  # the schema and API client load only for fix
+
+    result = fix(paths, FixOptions(
+        scan=ScanOptions(**options), fix_dirs=fix_dirs,
+        params={**_config_params(config), **_settings(settings)},
+        policy_ids=policy_ids, kube_version=kube_version,
+        server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
+    ))
+    confirm = _confirm if interactive else None
+    shown = write_changes(result.changes, write_mode, paths, output_dir, confirm)
+    if write_mode is WriteMode.DIFF and output != "json":
+        click.echo(shown, nl=False)
+    click.echo(FIX_FORMATTERS[output](result), nl=False)
+    sys.exit(result.exit_code())
+
+
+def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
+    """--set key=value, the value read as a YAML scalar (true, 3, 100m)."""
+    params: dict[str, Any] = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{setting!r} is not KEY=VALUE", param_hint="--set")
+        params[key] = yaml.safe_load(value) if value else ""
+    return params
+
+
+def _config_params(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    loaded = loader.read(path)
+    if loaded.problem:
+        raise KfixError(loaded.problem.message, path, loaded.problem.line)
+    content = loaded.documents[0].content if loaded.documents else {}
+    params = content.get("params", {})
+    if not isinstance(params, dict):
+        raise KfixError("`params` must be a mapping", path)
+    return params
+
+
+def _confirm(change: FileChange) -> bool:
+    click.echo(unified_diff(change.path, change.before, change.after), nl=False)
+    return click.confirm(f"write {change.path}?", default=False)
+
+
 def main() -> None:
-    """The one error edge: KfixError → `kfix: error: file:line: message`, never a traceback."""
-    try:
-        cli.main(prog_name="kfix")
-    except PolicyError as exc:
-        for error in exc.all():
-            click.echo(f"kfix: error: {error}", err=True)
-        sys.exit(exc.exit_code)
-    except KfixError as exc:
-        click.echo(f"kfix: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # a bug: say so plainly, with the traceback only on request
-        if _debug:
-            traceback.print_exc()
-        click.echo(f"kfix: unexpected error: {type(exc).__name__}: {exc} "
-                   "(run with --debug for a traceback)", err=True)
-        sys.exit(UNEXPECTED_EXIT)
+    cli.main(prog_name="kfix")

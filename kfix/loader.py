@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from kfix import pointer as pointer_
 from kfix.model import Document, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -184,7 +185,7 @@ class LineMap:
     def __call__(self, pointer: str) -> int:
         node = self._root
         line = node.start_mark.line + 1
-        for segment in split_pointer(pointer):
+        for segment in pointer_.split(pointer):
             child = _child(node, segment)
             if child is None:
                 break
@@ -203,13 +204,6 @@ def _child(node: yaml.Node, segment: str) -> tuple[yaml.Node | None, yaml.Node] 
         if position < len(node.value):
             return None, node.value[position]
     return None
-
-
-def split_pointer(pointer: str) -> list[str]:
-    """RFC 6901: "/a~1b/0" → ["a/b", "0"]."""
-    if not pointer:
-        return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
 
 
 class _Refused(Exception):

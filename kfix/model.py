@@ -180,3 +180,59 @@ class ScanResult:
         else:
             code = 1 if failures else 0
         return max(code, 1 if self.problems else 0)
+
+
+FIXED = "fixed"
+NO_FIX = "no-fix"
+REJECTED = "rejected"
+SKIPPED = "skipped"
+FIX_STATUSES = (FIXED, NO_FIX, REJECTED, SKIPPED)
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What became of one finding in `kfix fix`."""
+
+    finding: Finding
+    status: str  # FIXED, NO_FIX, REJECTED or SKIPPED
+    reason: str = ""
+    patch: tuple[Mapping[str, Any], ...] = ()
+    fragment: str = ""
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file's text before and after its verified patches."""
+
+    path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """Everything `kfix fix` did; nothing is written until the CLI says so."""
+
+    outcomes: tuple[FixOutcome, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    changes: tuple[FileChange, ...] = ()
+    policies: Mapping[str, PolicyInfo] = field(default_factory=dict)
+    files: int = 0
+    documents: int = 0
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def fix_rate(self) -> float:
+        return self.count(FIXED) / len(self.outcomes) if self.outcomes else 1.0
+
+    def exit_code(self) -> int:
+        """0 when no unfixed failure remains, 1 when some do, 2 on errors."""
+        if self.problems:
+            return 2
+        unfixed = any(
+            o.status != FIXED and o.finding.outcome == FAILURE for o in self.outcomes
+        )
+        return 1 if unfixed else 0

@@ -10,8 +10,9 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from kfix import data_files, loader
@@ -45,7 +46,7 @@ class ScanOptions:
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names."""
-    policies = _policies(options)
+    policies = policy_set(options)
     files = loader.discover(paths, options.ignore)
     jobs = max(1, options.jobs)
     if jobs == 1 or options.combine or loader.STDIN in files or len(files) < 2:
@@ -65,7 +66,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResu
     )
 
 
-def _policies(options: ScanOptions) -> PolicySet:
+def policy_set(options: ScanOptions) -> PolicySet:
     paths = options.policy_paths or (str(bundled_policy_dir()),)
     lint = LintOptions(options.allow_network, options.capabilities, options.strict)
     return load_policies(paths, rego_version=options.rego_version, lint=lint)
@@ -93,37 +94,54 @@ def open_engine(modules: Mapping[str, str], options: ScanOptions) -> Engine:
     return engine
 
 
-def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions) -> Outcome:
-    started = time.perf_counter()
+@contextmanager
+def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engine, Plan]]:
+    """An engine with everything loaded, and the plan of what to ask it; closed after."""
     namespaces = _namespaces(policies, options)
     engine = open_engine(policies.modules, options)
     splitter = DefinitionSplitter(
         policies.modules, lambda modules: open_engine(modules, options), is_check_rule
     )
-    plan = Plan(
-        rules=policies.rules(namespaces),
-        namespaces=namespaces,
-        policy_of=policies.policy_of(),
-        show_builtin_errors=options.show_builtin_errors,
-        per_document=policies.uses_print,
-        splitter=splitter,
-    )
     try:
-        loaded_at = time.perf_counter()
-        loaded = loader.load(files)
-        # The loaded documents and node trees live until the end and hold no cycles;
-        # frozen, the collector stops re-walking them (evaluation ran 2x faster).
-        gc.freeze()
-        evaluated_at = time.perf_counter()
-        problems = [f.problem for f in loaded if f.problem]
-        readable = [(f.path, f.documents) for f in loaded if not f.problem]
-        if options.combine:
-            readable = [(COMBINED, (_combined(readable),))]
-        outcome = evaluate(engine, plan, readable, trace=options.trace)
+        yield engine, Plan(
+            rules=policies.rules(namespaces),
+            namespaces=namespaces,
+            policy_of=policies.policy_of(),
+            show_builtin_errors=options.show_builtin_errors,
+            per_document=policies.uses_print,
+            splitter=splitter,
+        )
     finally:
-        gc.unfreeze()
         engine.close()
         splitter.close()
+
+
+@contextmanager
+def loaded_files(files: Sequence[str]) -> Iterator[list[loader.LoadedFile]]:
+    """The parsed files, kept out of the cyclic collector's way while they are in use.
+
+    The documents and node trees live until the end and hold no cycles; frozen, the
+    collector stops re-walking them (evaluation of the corpus ran twice as fast).
+    """
+    loaded = loader.load(files)
+    gc.freeze()
+    try:
+        yield loaded
+    finally:
+        gc.unfreeze()
+
+
+def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions) -> Outcome:
+    started = time.perf_counter()
+    with evaluator(policies, options) as (engine, plan):
+        loaded_at = time.perf_counter()
+        with loaded_files(files) as loaded:
+            evaluated_at = time.perf_counter()
+            problems = [f.problem for f in loaded if f.problem]
+            readable = [(f.path, f.documents) for f in loaded if not f.problem]
+            if options.combine:
+                readable = [(COMBINED, (_combined(readable),))]
+            outcome = evaluate(engine, plan, readable, trace=options.trace)
     outcome.problems[:0] = problems
     outcome.documents = sum(len(docs) for _, docs in readable)
     outcome.time("setup", loaded_at - started)
@@ -147,10 +165,10 @@ def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Out
 
     Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
     """
-    chunks = _chunks(files, jobs)
+    pieces = chunks(files, jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        parts = list(pool.map(_scan_chunk, [options] * len(chunks), chunks))
+    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
+        parts = list(pool.map(_scan_chunk, [options] * len(pieces), pieces))
     merged = Outcome()
     for part in parts:
         merged.merge(part)
@@ -158,10 +176,10 @@ def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Out
 
 
 def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> Outcome:
-    return _scan_files(_policies(options), files, replace(options, jobs=1))
+    return _scan_files(policy_set(options), files, replace(options, jobs=1))
 
 
-def _chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
+def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
     sizes = [max(os.path.getsize(f), 1) if os.path.isfile(f) else 1 for f in files]
     share = sum(sizes) / jobs
     chunks: list[list[str]] = [[]]

@@ -119,12 +119,7 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
     """Evaluate every document of every file; one CheckResult per file and namespace."""
     outcome = Outcome()
     documents = [doc for _, docs in files for doc in docs]
-    values: dict[tuple[str, int], dict[str, Any]] = {}
-    size = 1 if plan.per_document else BATCH_SIZE
-    for start in range(0, len(documents), size):
-        batch = documents[start : start + size]
-        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome), strict=True):
-            values[(doc.file, doc.index)] = answer
+    values = _values(engine, plan, documents, outcome)
     if trace:
         for doc in documents:
             _trace(engine, plan, doc, outcome.traces)
@@ -132,6 +127,35 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
         for namespace in plan.namespaces:
             outcome.results.append(_check(plan, namespace, path, docs, values, outcome))
     return outcome
+
+
+def detect(
+    engine: Engine, plan: Plan, documents: Sequence[Document]
+) -> tuple[list[list[Finding]], Outcome]:
+    """Failures and warnings per document, in order, for documents held in memory."""
+    outcome = Outcome()
+    values = _values(engine, plan, documents, outcome)
+    found = []
+    for doc in documents:
+        findings: list[Finding] = []
+        for namespace in plan.namespaces:
+            check = _check(plan, namespace, doc.file, [doc], values, outcome)
+            findings += check.failures + check.warnings
+        found.append(findings)
+    return found, outcome
+
+
+def _values(
+    engine: Engine, plan: Plan, documents: Sequence[Document], outcome: Outcome
+) -> dict[int, dict[str, Any]]:
+    """Every document's answer, keyed by the document object's identity."""
+    values: dict[int, dict[str, Any]] = {}
+    size = 1 if plan.per_document else BATCH_SIZE
+    for start in range(0, len(documents), size):
+        batch = documents[start : start + size]
+        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome), strict=True):
+            values[id(doc)] = answer
+    return values
 
 
 def _answers(
@@ -209,7 +233,7 @@ def _check(
     namespace: str,
     path: str,
     docs: Sequence[Document],
-    values: Mapping[tuple[str, int], Mapping[str, Any]],
+    values: Mapping[int, Mapping[str, Any]],
     outcome: Outcome,
 ) -> CheckResult:
     """conftest's per-file result for one namespace: each document checked on its own."""
@@ -220,7 +244,7 @@ def _check(
     exceptions: list[Finding] = []
     successes = 0
     for doc in docs:
-        answer = values.get((doc.file, doc.index), {})
+        answer = values.get(id(doc), {})
         found = 0
         doc_successes = 0
         for rule in rules:

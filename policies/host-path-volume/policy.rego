@@ -7,6 +7,8 @@
 #   severity: high
 #   profile: baseline
 #   no_fix_reason: needs a human decision (which host path the workload really needs, or which volume type replaces it)
+#   params:
+#     replace_host_path_with_empty_dir: false
 package kfix.policies.host_path_volume
 
 import data.kfix.lib.k8s

@@ -7,6 +7,8 @@
 #   severity: medium
 #   profile: best-practice
 #   no_fix_reason: needs a human decision (which image version or digest to pin)
+#   params:
+#     pinned_images: {}
 package kfix.policies.image_tag_latest
 
 import data.kfix.lib.k8s

@@ -6,7 +6,10 @@
 #   id: resource-limits
 #   severity: medium
 #   profile: best-practice
-#   no_fix_reason: needs a human decision (a limit set too low throttles the workload or gets it OOM-killed)
+#   fix: Set the missing resources.limits field to the container's request for that resource when it has one (no guess), else to params.cpu_limit or params.memory_limit; review those defaults, a limit set too low throttles the workload or gets it OOM-killed.
+#   params:
+#     cpu_limit: 500m
+#     memory_limit: 512Mi
 package kfix.policies.resource_limits
 
 import data.kfix.lib.k8s

@@ -6,7 +6,10 @@
 #   id: resource-requests
 #   severity: low
 #   profile: best-practice
-#   fix: Set the missing resources.requests field (to the container's limit when it has one).
+#   fix: Set the missing resources.requests field to the container's limit for that resource when it has one, else to params.cpu_request or params.memory_request.
+#   params:
+#     cpu_request: 100m
+#     memory_request: 128Mi
 package kfix.policies.resource_requests
 
 import data.kfix.lib.k8s

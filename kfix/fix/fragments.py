@@ -1,0 +1,301 @@
+"""Stage 3, patch: find a finding's remediation fragment and render it, sandboxed.
+
+A fragment is a Jinja template that renders a YAML (or JSON) list of RFC 6902 JSON
+Patch operations. Templates may come from others, so Jinja runs in the immutable
+sandbox with strict undefined, its output is size-limited and parsed strictly, and only
+add/replace/remove/test operations on well-formed pointers get through.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import jinja2
+import jsonpatch
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from kfix import pointer as jp
+from kfix.model import Finding, PolicyInfo
+
+FRAGMENT_NAME = "fix.yaml.j2"
+ALLOWED_OPS = frozenset({"add", "replace", "remove", "test"})
+MAX_OUTPUT = 64 * 1024
+MAX_OPS = 256
+_ALLOW_REMOVE = re.compile(r"\{#-?\s*kfix:\s*allow-remove\s*-?#\}")
+
+# Where each workload kind keeps its pod spec, as the Rego lib `kfix.lib.k8s` has it.
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+class FragmentError(Exception):
+    """A template that does not render, or renders something that is not a safe patch."""
+
+    def __init__(self, message: str, file: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.file, self.line = message, file, line
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Fragment:
+    path: str
+    template: jinja2.Template = field(repr=False, compare=False)
+    allow_remove: bool = False  # `{# kfix: allow-remove #}`: may remove containers, volumes, specs
+
+
+class Fragments:
+    """Fragment lookup and rendering for one run; templates compile once."""
+
+    def __init__(self, fix_dirs: Sequence[str] = (), params: Mapping[str, Any] | None = None):
+        self._fix_dirs = list(fix_dirs)
+        self._params = dict(params or {})
+        self._environment = ImmutableSandboxedEnvironment(
+            undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+        self._cache: dict[str, Fragment | FragmentError] = {}
+
+    def find(self, finding: Finding, policy: PolicyInfo | None) -> Fragment | None:
+        """`--fixes` dirs by policy id, then by `<namespace>.<rule>`; then beside the policy.
+
+        Raises FragmentError when the fragment exists but does not compile.
+        """
+        for path in self._candidates(finding, policy):
+            if os.path.isfile(path):
+                return self._load(path)
+        return None
+
+    def _candidates(self, finding: Finding, policy: PolicyInfo | None) -> list[str]:
+        names = [f"{finding.policy_id}.yaml.j2", f"{finding.namespace}.{finding.rule}.yaml.j2"]
+        found = [os.path.join(d, name) for d in self._fix_dirs for name in names]
+        if policy is not None and policy.file:
+            found.append(os.path.join(os.path.dirname(policy.file), FRAGMENT_NAME))
+        return found
+
+    def _load(self, path: str) -> Fragment:
+        cached = self._cache.get(path)
+        if cached is None:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    source = handle.read()
+                template = self._environment.from_string(source)
+                template.filename = path
+                cached = Fragment(path, template, bool(_ALLOW_REMOVE.search(source)))
+            except jinja2.TemplateSyntaxError as exc:
+                cached = FragmentError(f"template syntax: {exc.message}", path, exc.lineno)
+            except (OSError, UnicodeDecodeError) as exc:
+                cached = FragmentError(f"cannot read: {exc}", path)
+            self._cache[path] = cached
+        if isinstance(cached, FragmentError):
+            raise cached
+        return cached
+
+    def render(
+        self,
+        fragment: Fragment,
+        document: Mapping[str, Any],
+        finding: Finding,
+        policy: PolicyInfo | None,
+    ) -> list[dict[str, Any]]:
+        """The fragment's operations for this finding on this document, checked."""
+        policy_params = dict((policy.custom.get("params") if policy else None) or {})
+        context = {
+            "doc": document,
+            "finding": {
+                "policy_id": finding.policy_id,
+                "rule": finding.rule,
+                "namespace": finding.namespace,
+                "message": finding.message,
+                "pointer": finding.pointer,
+                "metadata": dict(finding.metadata),
+                "document": finding.document,
+            },
+            "policy": _policy_context(policy),
+            "params": {**policy_params, **self._params},
+            **helpers(document),
+        }
+        try:
+            text = fragment.template.render(context)
+        except jinja2.TemplateError as exc:
+            line = _template_line(exc, fragment.path)
+            raise FragmentError(_describe(exc), fragment.path, line) from None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise FragmentError(f"{type(exc).__name__}: {exc}", fragment.path,
+                                _template_line(exc, fragment.path)) from None
+        return parse_operations(text, fragment.path)
+
+
+def _policy_context(policy: PolicyInfo | None) -> dict[str, Any]:
+    if policy is None:
+        return {"id": "", "title": "", "description": "", "severity": "", "custom": {}}
+    return {"id": policy.id, "title": policy.title, "description": policy.description,
+            "severity": policy.severity, "custom": dict(policy.custom)}
+
+
+def _describe(exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined: {exc.message}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f"not allowed in the sandbox: {exc}"
+    return str(exc)
+
+
+def _template_line(exc: BaseException, path: str) -> int:
+    """Jinja rewrites tracebacks so the template's own frames carry its line numbers."""
+    line = getattr(exc, "lineno", None) or 0
+    trace: TracebackType | None = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == path:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def parse_operations(text: str, source: str) -> list[dict[str, Any]]:
+    """Rendered text → a list of checked operations; nested lists are flattened once."""
+    if len(text) > MAX_OUTPUT:
+        raise FragmentError(f"rendered {len(text):,} bytes, more than {MAX_OUTPUT:,}", source)
+    try:
+        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (rendered line {mark.line + 1})" if mark else ""
+        raise FragmentError(f"output is not YAML{where}: {exc}", source) from None
+    if loaded is None:
+        return []
+    if not isinstance(loaded, list):
+        raise FragmentError("output is not a list of JSON Patch operations", source)
+    operations: list[Any] = []
+    for item in loaded:
+        operations.extend(item if isinstance(item, list) else [item])
+    if len(operations) > MAX_OPS:
+        raise FragmentError(f"{len(operations)} operations, more than {MAX_OPS}", source)
+    return [_checked(op, source) for op in operations]
+
+
+def _checked(op: Any, source: str) -> dict[str, Any]:
+    if not isinstance(op, dict):
+        raise FragmentError(f"not an operation object: {json.dumps(op, default=str)}", source)
+    kind = op.get("op")
+    if kind not in ALLOWED_OPS:
+        raise FragmentError(f"operation {kind!r} is not one of {sorted(ALLOWED_OPS)}", source)
+    expected = {"op", "path", "value"} if kind != "remove" else {"op", "path"}
+    if set(op) != expected:
+        raise FragmentError(f"{kind} needs exactly {sorted(expected)}, got {sorted(op)}", source)
+    path = op["path"]
+    if not isinstance(path, str) or not path.startswith("/") or re.search(r"~[^01]|~$", path):
+        raise FragmentError(f"not a JSON pointer: {path!r}", source)
+    if "value" in op:
+        try:
+            json.dumps(op["value"], allow_nan=False)
+        except (TypeError, ValueError):
+            raise FragmentError(f"value at {path} is not JSON", source) from None
+    return dict(op)
+
+
+def helpers(document: Mapping[str, Any]) -> dict[str, Callable[..., Any]]:
+    """Functions a fragment may call; each returns plain values or JSON text of operations.
+
+    They work on a copy that every emitted operation is applied to, so a later call sees
+    what an earlier one created (two `set`s under one missing parent make it once).
+    """
+    state = copy.deepcopy(dict(document))
+
+    def emit(operations: list[dict[str, Any]]) -> str:
+        jsonpatch.apply_patch(state, operations, in_place=True)
+        return json.dumps(operations)
+
+    def get(pointer: str, default: Any = None) -> Any:
+        value = jp.resolve(state, pointer)
+        return default if value is jp.MISSING else value
+
+    def exists(pointer: str) -> bool:
+        return jp.resolve(state, pointer) is not jp.MISSING
+
+    def set_(pointer: str, value: Any) -> str:
+        """Make the field hold `value`, creating missing parent objects first."""
+        _defined(value)
+        return emit([*_create_parents(state, pointer), _add(pointer, value)])
+
+    def add_if_missing(pointer: str, value: Any) -> str:
+        return "[]" if exists(pointer) else set_(pointer, value)
+
+    def append(pointer: str, value: Any) -> str:
+        """Add to the end of a list, creating the list if it is missing."""
+        _defined(value)
+        current = jp.resolve(state, pointer)
+        if isinstance(current, list):
+            return emit([] if value in current else [_add(pointer + "/-", value)])
+        return set_(pointer, [value])
+
+    def remove(pointer: str) -> str:
+        return emit([{"op": "remove", "path": pointer}] if exists(pointer) else [])
+
+    def pod_spec_pointer() -> str:
+        kind = state.get("kind")
+        path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
+        return jp.join("", *path) if path else ""
+
+    def containers() -> list[dict[str, Any]]:
+        """Every container of the pod spec, in all three lists, with its pointer."""
+        base = pod_spec_pointer()
+        spec = jp.resolve(state, base) if base else None
+        found = []
+        for name in CONTAINER_LISTS:
+            items = spec.get(name) if isinstance(spec, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict):
+                    found.append({"pointer": jp.join(base, name, index), "list": name,
+                                  "index": index, "container": item})
+        return found
+
+    return {
+        "get": get, "exists": exists, "set": set_, "add_if_missing": add_if_missing,
+        "append": append, "remove": remove, "pod_spec_pointer": pod_spec_pointer,
+        "containers": containers, "join": jp.join, "parent": jp.parent,
+        "last": lambda pointer: (jp.split(pointer) or [""])[-1],
+    }
+
+
+def _defined(value: Any) -> None:
+    """A missing parameter fails here with its name, not later as unserialisable JSON."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+
+
+def _add(pointer: str, value: Any) -> dict[str, Any]:
+    return {"op": "add", "path": pointer, "value": value}
+
+
+def _create_parents(document: Any, pointer: str) -> list[dict[str, Any]]:
+    """`add {}` for each missing object on the way to `pointer` (JSON Patch will not)."""
+    ops = []
+    current = ""
+    for segment in jp.split(pointer)[:-1]:
+        current = jp.join(current, segment)
+        if jp.resolve(document, current) is jp.MISSING:
+            ops.append(_add(current, {}))
+    return ops
+
+

@@ -1,0 +1,276 @@
+"""detect → render → apply → verify, round by round to a fixpoint, all documents in step.
+
+Each round renders one candidate patch per open finding and checks every candidate
+alone (schema, then one batched engine call for all candidates of all documents); the
+verified ones are then combined per document, re-rendered on the state they land on,
+and the combination is verified again. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonpatch
+
+from kfix.fix.fragments import Fragment, FragmentError, Fragments
+from kfix.fix.schema import SchemaValidator
+from kfix.fix.verify import identity, new_violations, still_present, unsafe
+from kfix.model import (
+    FIXED,
+    NO_FIX,
+    REJECTED,
+    SKIPPED,
+    Document,
+    Finding,
+    FixOutcome,
+    PolicyInfo,
+)
+
+MAX_ROUNDS = 6
+Detect = Callable[[Sequence[Document]], list[list[Finding]]]
+Operations = list[dict[str, Any]]
+
+
+@dataclass
+class DocumentState:
+    """One document on its way through the rounds."""
+
+    original: Document
+    content: Any
+    findings: list[Finding]
+    operations: list[dict[str, Any]] = field(default_factory=list)  # applied, in order
+    settled: dict[tuple[str, str, str], FixOutcome] = field(default_factory=dict)
+    lost_to: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def open_findings(self) -> list[Finding]:
+        return sorted(
+            (f for f in self.findings if identity(f) not in self.settled),
+            key=lambda f: (f.policy_id, f.pointer, f.message),
+        )
+
+    def as_document(self, content: Any) -> Document:
+        return Document(self.original.file, self.original.index, self.original.line,
+                        content, self.original.line_of)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    state: DocumentState
+    finding: Finding
+    fragment: Fragment
+    operations: Operations
+    patched: Any
+
+
+Applied = tuple[Candidate, Operations]  # a candidate and the operations it applied
+
+
+class FixLoop:
+    def __init__(
+        self,
+        detect: Detect,
+        fragments: Fragments,
+        policies: Mapping[str, PolicyInfo],
+        schema: SchemaValidator | None,
+        selected: frozenset[str] = frozenset(),
+    ) -> None:
+        self._detect = detect
+        self._fragments = fragments
+        self._policies = policies
+        self._schema = schema
+        self._selected = selected  # --policy-id: fix only these (empty: all)
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def run(self, documents: Sequence[Document]) -> list[DocumentState]:
+        with self._timed("detect"):
+            found = self._detect(documents)
+        states = [DocumentState(d, d.content, f) for d, f in zip(documents, found, strict=True)]
+        for state in states:
+            for finding in state.findings:
+                if self._selected and finding.policy_id not in self._selected:
+                    self._settle(state, finding, SKIPPED, "not selected by --policy-id")
+        for _ in range(MAX_ROUNDS):
+            candidates = [c for s in states for c in self._candidates(s)]
+            if not candidates:
+                break
+            verified = self._verify_alone(candidates)
+            self._combine(verified)
+        for state in states:  # whatever is still open ran out of rounds
+            for finding in state.open_findings():
+                reason = state.lost_to.get(identity(finding), f"open after {MAX_ROUNDS} rounds")
+                self._settle(state, finding, SKIPPED, reason)
+        return states
+
+    def _settle(self, state: DocumentState, finding: Finding, status: str, reason: str,
+                fragment: str = "", patch: Sequence[Mapping[str, Any]] = ()) -> None:
+        state.settled[identity(finding)] = FixOutcome(finding, status, reason, tuple(patch),
+                                                      fragment)
+
+    def _policy(self, finding: Finding) -> PolicyInfo | None:
+        return self._policies.get(finding.policy_id)
+
+    def _candidates(self, state: DocumentState) -> list[Candidate]:
+        found = []
+        for finding in state.open_findings():
+            policy = self._policy(finding)
+            try:
+                fragment = self._fragments.find(finding, policy)
+                if fragment is None:
+                    self._settle(state, finding, NO_FIX, _no_fix_reason(policy, "no fragment"))
+                    continue
+                with self._timed("render"):
+                    operations = self._fragments.render(fragment, state.content, finding, policy)
+            except FragmentError as exc:
+                self._settle(state, finding, REJECTED, f"template error: {exc}")
+                continue
+            if not operations:
+                self._settle(state, finding, NO_FIX,
+                             _no_fix_reason(policy, "the fragment made no change"), fragment.path)
+                continue
+            with self._timed("apply"):
+                reason = None if fragment.allow_remove else unsafe(state.content, operations)
+                patched = None if reason else _apply(state.content, operations)
+            if reason or isinstance(patched, str):
+                reason = f"unsafe: {reason}" if reason else f"patch does not apply: {patched}"
+                self._settle(state, finding, REJECTED, reason, fragment.path, operations)
+                continue
+            reason = self._schema_error(patched)
+            if reason:
+                self._settle(state, finding, REJECTED, reason, fragment.path, operations)
+                continue
+            found.append(Candidate(state, finding, fragment, operations, patched))
+        return found
+
+    def _schema_error(self, content: Any) -> str | None:
+        if self._schema is None:
+            return None
+        with self._timed("schema"):
+            verdict = self._schema.validate(content)
+        return f"schema error {'; '.join(verdict.errors)}" if verdict.errors else None
+
+    def _verify_alone(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Target gone, no new finding of any policy, idempotent: one engine call for all."""
+        with self._timed("verify"):
+            after = self._detect([c.state.as_document(c.patched) for c in candidates])
+        verified = []
+        for candidate, findings in zip(candidates, after, strict=True):
+            reason = self._rejection(candidate, candidate.patched, findings)
+            if reason:
+                self._settle(candidate.state, candidate.finding, REJECTED, reason,
+                             candidate.fragment.path, candidate.operations)
+            else:
+                verified.append(candidate)
+        return verified
+
+    def _rejection(self, candidate: Candidate, patched: Any, findings: list[Finding]) -> str:
+        if still_present(candidate.finding, findings):
+            return "still present"
+        new = new_violations(candidate.state.findings, findings)
+        if new:
+            return "new violation " + ", ".join(sorted({f.policy_id for f in new}))
+        if not self._idempotent(candidate, patched):
+            return "not idempotent"
+        return ""
+
+    def _idempotent(self, candidate: Candidate, patched: Any) -> bool:
+        """Rendering the fix again on the patched document changes nothing."""
+        try:
+            again = self._fragments.render(candidate.fragment, patched, candidate.finding,
+                                           self._policy(candidate.finding))
+        except FragmentError:
+            return False
+        return _apply(patched, again) == patched
+
+    def _combine(self, verified: list[Candidate]) -> None:
+        """Per document, stack the verified patches; verify the stack as a whole."""
+        by_state: dict[int, list[Candidate]] = {}
+        for candidate in verified:
+            by_state.setdefault(id(candidate.state), []).append(candidate)
+        stacks = [self._stack(group) for group in by_state.values()]
+        with self._timed("verify"):
+            results = self._detect([g[0].state.as_document(c) for g, _, c in stacks])
+        for (group, applied, content), findings in zip(stacks, results, strict=True):
+            state = group[0].state
+            broken = any(still_present(c.finding, findings) for c, _ in applied) or (
+                new_violations(state.findings, findings) or self._schema_error(content)
+            )
+            if broken and len(applied) > 1:  # take the first alone: it was verified alone
+                first = group[0]
+                applied, content = [(first, first.operations)], first.patched
+                findings = self._detect([state.as_document(content)])[0]
+            elif broken:
+                continue
+            self._accept(state, applied, content, findings)
+
+    def _stack(self, group: list[Candidate]) -> tuple[list[Candidate], list[Applied], Any]:
+        """Apply the group's fixes in order, each re-rendered on the state it lands on.
+
+        A fix that would overwrite what an earlier fix of this round wrote waits for the
+        next round (the report names the winner); so does one that no longer renders.
+        """
+        state = group[0].state
+        content, applied = state.content, []
+        for candidate in group:
+            try:
+                ops = self._fragments.render(candidate.fragment, content, candidate.finding,
+                                             self._policy(candidate.finding))
+            except FragmentError:
+                continue
+            clash = next((c for c, earlier in applied if _overwrites(ops, earlier)), None)
+            patched = None if clash else _apply(content, ops)
+            if clash is not None:
+                state.lost_to[identity(candidate.finding)] = (
+                    f"conflict on {ops[0]['path']}: the fix for {clash.finding.policy_id} won"
+                )
+            elif not isinstance(patched, str):
+                content = patched
+                applied.append((candidate, ops))
+        return group, applied, content
+
+    def _accept(self, state: DocumentState, applied: list[Applied], content: Any,
+                findings: list[Finding]) -> None:
+        before = state.findings
+        state.content, state.findings = content, findings
+        winners = ", ".join(sorted({c.finding.policy_id for c, _ in applied}))
+        for candidate, ops in applied:
+            state.operations.extend(ops)
+            self._settle(state, candidate.finding, FIXED, "", candidate.fragment.path, ops)
+        for finding in before:  # fixed along the way by another policy's patch
+            if identity(finding) not in state.settled and not still_present(finding, findings):
+                self._settle(state, finding, FIXED, f"resolved by the fix for {winners}")
+
+
+def _apply(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
+    """The patched copy, or the reason the patch does not apply (a str)."""
+    try:
+        return jsonpatch.apply_patch(copy.deepcopy(content), list(operations))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+        return str(exc)
+
+
+def _overwrites(operations: Operations, earlier: Operations) -> bool:
+    """Two fixes on one path: the later one targets a path the earlier one wrote, or a
+    parent of it. Writing inside what the earlier one created is no conflict."""
+    written = [op["path"] for op in earlier]
+    return any(
+        path == old or old.startswith(path + "/")
+        for path in (op["path"] for op in operations) for old in written
+    )
+
+
+def _no_fix_reason(policy: PolicyInfo | None, default: str) -> str:
+    stated = policy.custom.get("no_fix_reason") if policy else None
+    return str(stated) if stated else default

@@ -1,0 +1,84 @@
+"""`kfix fix` reports: a table for people, a documented JSON object for programs.
+
+JSON shape:
+    {"findings": [{<Finding.fields()>, "message", "outcome", "status", "reason",
+                   "patch": [<RFC 6902 operations applied>], "fragment": <template path>}],
+     "files": [{"path", "diff"}],
+     "problems": [{"file", "line", "message"}],
+     "summary": {"counts": {"fixed", "no-fix", "rejected", "skipped", "total"},
+                 "fix_rate": <fixed / total, 0..1>,
+                 "by_policy": {<policy id>: {<status>: count}},
+                 "files_changed": N, "files": N, "documents": N}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from kfix.model import FIX_STATUSES, FixResult
+from kfix.output.common import plural
+from kfix.writer import unified_diff
+
+
+def summary(result: FixResult) -> dict[str, Any]:
+    by_policy: dict[str, dict[str, int]] = {}
+    for outcome in result.outcomes:
+        counts = by_policy.setdefault(outcome.finding.policy_id, {})
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    counts = {status: result.count(status) for status in FIX_STATUSES}
+    return {
+        "counts": {**counts, "total": len(result.outcomes)},
+        "fix_rate": round(result.fix_rate, 4),
+        "by_policy": dict(sorted(by_policy.items())),
+        "files_changed": len(result.changes),
+        "files": result.files,
+        "documents": result.documents,
+    }
+
+
+def render_json(result: FixResult) -> str:
+    report = {
+        "findings": [
+            {
+                **o.finding.fields(),
+                "message": o.finding.message,
+                "outcome": o.finding.outcome,
+                "status": o.status,
+                "reason": o.reason,
+                "patch": [dict(op) for op in o.patch],
+                "fragment": o.fragment,
+            }
+            for o in result.outcomes
+        ],
+        "files": [
+            {"path": c.path, "diff": unified_diff(c.path, c.before, c.after)}
+            for c in result.changes
+        ],
+        "problems": [{"file": p.file, "line": p.line, "message": p.message}
+                     for p in result.problems],
+        "summary": summary(result),
+    }
+    return json.dumps(report, indent=2) + "\n"
+
+
+def render_table(result: FixResult) -> str:
+    rows = [("STATUS", "POLICY", "WHERE", "REASON")]
+    for o in result.outcomes:
+        where = f"{o.finding.file}:{o.finding.line}"
+        rows.append((o.status, o.finding.policy_id, where, o.reason or o.finding.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+             + "  " + row[3] for row in rows] if result.outcomes else []
+    lines += [f"ERR  {p}" for p in result.problems]
+    counts = summary(result)["counts"]
+    parts = [f"{counts[status]} {status}" for status in FIX_STATUSES]
+    lines.append(
+        f"{plural(counts['total'], 'finding')}: {', '.join(parts)}; "
+        f"fix rate {result.fix_rate:.0%}; {plural(len(result.changes), 'file')} changed"
+    )
+    return "\n".join(lines) + "\n"
+
+
+FIX_FORMATTERS: dict[str, Callable[[FixResult], str]] = {"json": render_json, "table": render_table}

@@ -1,0 +1,261 @@
+"""`kfix fix` end to end: every rejection path leaves the file as it was; good fixes land."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kfix import loader
+from kfix.cli import cli
+from tests.fix.k8s_api_standin import ApiServerStandin, write_kubeconfig
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Compliant with every built-in policy except privileged-container, and commented.
+PRIVILEGED = """\
+# The web tier.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web   # keep this name
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: web
+          image: nginx:1.27.2
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          securityContext:
+            privileged: true   # why was this on?
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+"""
+
+UNTOUCHED = """\
+---
+# A config map nobody should touch.
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  key: "value"   # quoted on purpose
+"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["fix", *args], catch_exceptions=False)
+
+
+def report(result: Result) -> dict[str, Any]:
+    return json.loads(result.output)
+
+
+def manifest(tmp_path: Path, text: str = PRIVILEGED + UNTOUCHED) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fragment(tmp_path: Path, text: str, policy_id: str = "privileged-container") -> str:
+    fixes = tmp_path / "fixes"
+    fixes.mkdir(exist_ok=True)
+    (fixes / f"{policy_id}.yaml.j2").write_text(text, encoding="utf-8")
+    return str(fixes)
+
+
+def statuses(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {f["policy_id"]: (f["status"], f["reason"]) for f in data["findings"]}
+
+
+def test_the_built_in_fix_writes_only_the_changed_field(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    result = run(str(path), "--write", "-o", "json")
+    data = report(result)
+    assert statuses(data) == {"privileged-container": ("fixed", "")}
+    assert data["summary"]["counts"]["fixed"] == 1 and data["summary"]["fix_rate"] == 1.0
+    assert result.exit_code == 0
+    after = path.read_text(encoding="utf-8")
+    # the comment keeps its column, so the longer value takes one of its spaces
+    assert after == (PRIVILEGED + UNTOUCHED).replace(
+        "privileged: true   # why was this on?", "privileged: false  # why was this on?"
+    )
+
+
+def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    run(str(path), "--write")
+    once = path.read_text(encoding="utf-8")
+    second = run(str(path), "--write", "-o", "json")
+    assert report(second)["findings"] == [] and report(second)["files"] == []
+    assert path.read_text(encoding="utf-8") == once
+
+
+def test_diff_is_the_default_and_touches_nothing(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    result = run(str(path))
+    assert "-            privileged: true" in result.output
+    assert "+            privileged: false" in result.output
+    assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("- {{ set(finding.pointer, true) }}\n", "still present"),
+        ("- {{ set(finding.pointer, false) }}\n"
+         "- {{ set(pod_spec_pointer() ~ '/hostNetwork', true) }}\n",
+         "new violation host-namespaces"),
+        ("- {{ set(finding.pointer, false) }}\n"
+         "- {{ append(join(parent(parent(finding.pointer)), 'args'), doc | length ~ "
+         "(get(join(parent(parent(finding.pointer)), 'args'), []) | length)) }}\n",
+         "not idempotent"),
+        ("- {op: remove, path: /spec/template/spec/containers/0}\n", "unsafe: remove"),
+        ("- {{ set(finding.pointer, 'no') }}\n", "schema error"),
+        ("- {{ set(finding.pointer, params.missing) }}\n", "template error: "),
+        ("- {op: replace, path: /spec/nothing/here, value: 1}\n", "patch does not apply"),
+        ("- {op: move, from: /a, path: /b}\n", "template error: "),
+    ],
+    ids=["still-present", "new-violation", "not-idempotent", "unsafe", "schema", "template",
+         "does-not-apply", "move-op"],
+)
+def test_a_wrong_fragment_is_rejected_with_its_reason_and_the_file_is_untouched(
+    tmp_path: Path, template: str, reason: str
+) -> None:
+    path = manifest(tmp_path)
+    fixes = fragment(tmp_path, template)
+    result = run(str(path), "--write", "--fixes", fixes, "-o", "json")
+    status, why = statuses(report(result))["privileged-container"]
+    assert status == "rejected"
+    assert why.startswith(reason), why
+    assert result.exit_code == 1
+    assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
+
+
+def test_a_template_error_names_the_fragment_file_and_line(tmp_path: Path) -> None:
+    fixes = fragment(tmp_path, "# line 1\n- {{ set(finding.pointer, params.missing) }}\n")
+    data = report(run(str(manifest(tmp_path)), "--fixes", fixes, "-o", "json"))
+    _, why = statuses(data)["privileged-container"]
+    assert f"{fixes}/privileged-container.yaml.j2:2:" in why
+    assert "missing" in why
+
+
+def test_multi_document_files_cronjob_and_init_containers(tmp_path: Path) -> None:
+    source = REPO / "fixtures" / "privileged-container" / "fix"
+    before = next(source.glob("cronjob*.before.yaml"))
+    after = before.with_name(before.name.replace(".before.", ".after."))
+    path = tmp_path / "mixed.yaml"
+    path.write_text(UNTOUCHED + "---\n" + before.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run(str(path), "--write", "-o", "json")
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(UNTOUCHED + "---\n")
+    documents = loader.parse(str(path), text).documents
+    assert documents[-1].content == loader.read(str(after)).documents[0].content
+
+
+def test_output_dir_mirrors_the_tree_and_leaves_inputs(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    (tree / "apps").mkdir(parents=True)
+    path = manifest(tree / "apps")
+    out = tmp_path / "out"
+    result = run(str(tree), "--output-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
+    assert "privileged: false" in (out / "apps" / "app.yaml").read_text(encoding="utf-8")
+
+
+def test_policy_id_limits_what_is_fixed(tmp_path: Path) -> None:
+    path = manifest(tmp_path, PRIVILEGED.replace("image: nginx:1.27.2", "image: nginx"))
+    data = report(run(str(path), "--policy-id", "image-tag-latest", "-o", "json"))
+    assert statuses(data)["privileged-container"] == ("skipped", "not selected by --policy-id")
+    assert statuses(data)["image-tag-latest"][0] == "no-fix"
+
+
+def test_conflicting_fixes_are_resolved_deterministically(tmp_path: Path) -> None:
+    policy = tmp_path / "policy" / "p.rego"
+    policy.parent.mkdir()
+    policy.write_text(
+        'package main\n\n'
+        'deny_a contains {"msg": "a", "pointer": "/metadata/labels/tier"} if input.kind\n'
+        'deny_b contains {"msg": "b", "pointer": "/metadata/labels/tier"} if input.kind\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "cm.yaml"
+    path.write_text("kind: ConfigMap\nmetadata:\n  name: x\n", encoding="utf-8")
+    fixes = tmp_path / "fixes"
+    fixes.mkdir()
+    (fixes / "main.deny_a.yaml.j2").write_text("- {{ set('/metadata/labels', {'tier': 'a'}) }}\n")
+    (fixes / "main.deny_b.yaml.j2").write_text("- {{ set('/metadata/labels', {'tier': 'b'}) }}\n")
+    args = [str(path), "-p", str(policy.parent), "--fixes", str(fixes), "-o", "json"]
+    first, second = report(run(*args)), report(run(*args))
+    assert first == second
+    found = {f["rule"]: (f["status"], f["reason"]) for f in first["findings"]}
+    # both still match after the winner's patch, so each is reported, never both "fixed"
+    assert sorted(s for s, _ in found.values()) != ["fixed", "fixed"]
+
+
+def test_unparseable_files_are_reported_never_written(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: Pod\n  bad: [\n", encoding="utf-8")
+    good = manifest(tmp_path)
+    result = run(str(tmp_path), "--write", "-o", "json")
+    assert result.exit_code == 2
+    assert broken.read_text(encoding="utf-8") == "kind: Pod\n  bad: [\n"
+    assert "privileged: false" in good.read_text(encoding="utf-8")
+
+
+def test_json_stays_json(tmp_path: Path) -> None:
+    path = tmp_path / "pod.json"
+    shutil.copy(REPO / "examples" / "worker-pod.json", path)
+    result = run(str(path), "--write", "-o", "json")
+    assert json.loads(path.read_text(encoding="utf-8"))["kind"] == "Pod"
+    assert report(result)["summary"]["counts"]["fixed"] >= 1
+
+
+class TestServerDryRun:
+    def test_a_refused_document_is_rejected_and_left_alone(self, tmp_path: Path) -> None:
+        # allowPrivilegeEscalation unset and privileged -> the stand-in accepts only
+        # documents it finds valid; a missing image is refused like a real API server.
+        text = PRIVILEGED.replace("          image: nginx:1.27.2\n", "")
+        path = manifest(tmp_path, text)
+        with ApiServerStandin() as server:
+            kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url)
+            result = run(str(path), "--write", "--server-dry-run", "--kubeconfig",
+                         str(kubeconfig), "-o", "json")
+            assert server.patches, "no dry-run request reached the server"
+            assert all(p.query.get("dryRun") == "All" for p in server.patches)
+        status, why = statuses(report(result))["privileged-container"]
+        assert status == "rejected" and why.startswith("dry-run error")
+        assert path.read_text(encoding="utf-8") == text
+
+    def test_an_accepted_document_is_written(self, tmp_path: Path) -> None:
+        path = manifest(tmp_path)
+        with ApiServerStandin() as server:
+            kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url)
+            result = run(str(path), "--write", "--server-dry-run", "--kubeconfig",
+                         str(kubeconfig), "-o", "json")
+        assert statuses(report(result))["privileged-container"] == ("fixed", "")
+        assert "privileged: false" in path.read_text(encoding="utf-8")
+
+    def test_no_cluster_means_nothing_is_written(self, tmp_path: Path) -> None:
+        path = manifest(tmp_path)
+        result = CliRunner().invoke(cli, ["fix", str(path), "--write", "--server-dry-run",
+                                          "--kubeconfig", str(tmp_path / "none")])
+        assert result.exit_code == 2
+        assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
