@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -118,22 +118,29 @@ def _in_order(state: DocumentState) -> list[FixOutcome]:
 def _dry_run(dry_run: ServerDryRun, states: Sequence[DocumentState]) -> None:
     """The server's word on each changed document; refused ones are left as they were."""
     for state in states:
-        if not state.operations:
-            continue
-        message = dry_run.check(state.content)
-        if message is None:
-            continue
+        if state.operations:
+            message = dry_run.check(state.content)
+            if message is not None:
+                _unfix([state], f"dry-run error {message}")
+
+
+def _unfix(states: Iterable[DocumentState], reason: str) -> None:
+    """Take back a document's verified fixes: its text will not change."""
+    for state in states:
         for key, outcome in state.settled.items():
             if outcome.status == FIXED:
-                state.settled[key] = replace(outcome, status=REJECTED,
-                                             reason=f"dry-run error {message}")
+                state.settled[key] = replace(outcome, status=REJECTED, reason=reason)
         state.content, state.operations = state.original.content, []
 
 
 def _changes(
     loaded: Sequence[loader.LoadedFile], states: Sequence[DocumentState], problems: list[Problem]
 ) -> list[FileChange]:
-    """New text per changed file, proved by parsing it back before anyone writes it."""
+    """New text per changed file, proved by parsing it back before anyone writes it.
+
+    A file whose new text cannot be made or proved keeps its old text, and its fixes
+    are reported rejected with the reason.
+    """
     by_file: dict[str, dict[int, DocumentState]] = {}
     for state in states:
         if state.operations:
@@ -147,14 +154,16 @@ def _changes(
         try:
             after = writer.apply_to_text(item.text, item.path, patches)
         except writer.WriteError as exc:
+            _unfix(changed.values(), f"cannot write back: {exc.message}")
             problems.append(Problem(item.path, exc.line, f"cannot write back: {exc.message}"))
             continue
         expected = {d.index: d.content for d in item.documents}
         expected.update({index: state.content for index, state in changed.items()})
         reread = loader.parse(item.path, after)
         if reread.problem or {d.index: d.content for d in reread.documents} != expected:
-            problems.append(Problem(item.path, 0, "write-back would not give the verified "
-                                    "documents back; file left as it was"))
+            reason = "write-back would not give the verified documents back"
+            _unfix(changed.values(), reason)
+            problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))
             continue
         changes.append(FileChange(item.path, item.text, after))
     return changes

@@ -2,8 +2,9 @@
 
 Only the documents a patch touches are re-serialised, each on its own, with ruamel.yaml's
 round-trip mode in the indentation the document already uses; the bytes between them
-(separators, comments, directives, end markers) are spliced back untouched. Each patched
-document is read back with the loader and must equal the patched content, so a quirk of
+(separators, comments, directives, end markers) are spliced back untouched, and so are
+the lines of a patched document that the patch did not change. Each patched document is
+read back with the loader and must equal the patched content, so a quirk of
 re-serialisation can never change a manifest silently.
 """
 
@@ -57,6 +58,8 @@ _YAML_1_1 = yaml.resolver.Resolver()  # how the loader, and Kubernetes, will rea
 
 
 class WriteMode(enum.Enum):
+    """Where `kfix fix` puts its changes."""
+
     DIFF = "diff"  # unified diff to stdout, no file touched (the default)
     WRITE = "write"  # in place
     OUTPUT_DIR = "output-dir"  # mirrored tree under a directory
@@ -132,35 +135,68 @@ def _lines(text: str) -> list[str]:
 def _patch_document(text: str, path: str, line: int, ops: Sequence[Mapping[str, Any]]) -> str:
     """One document's new text; `line` is where it starts in the file, for errors.
 
-    ruamel writes one indentation per document, so it re-indents lines that stray from
-    the most common style; only the lines the patch changed are taken from its output,
-    the rest stay as written. When that cannot be worked out, ruamel's whole rendering
-    is used. Either way the result must read back as the patched content.
+    ruamel writes one indentation per document, so it would re-indent lines that stray
+    from the most common style: only the lines the patch changed are taken from its
+    output, the rest stay as written. When that cannot be worked out, ruamel's whole
+    rendering is used. Either way the result must read back as the patched content.
     """
-    loaded = parse(path, text)
+    source = _normalised(text)
+    loaded = parse(path, source)
     if loaded.problem or not loaded.documents:
         reason = loaded.problem.message if loaded.problem else "it is not a mapping"
         raise WriteError(f"cannot patch this document: {reason}", path, line)
     document = loaded.documents[0]
-    yaml_rt = _round_trip(text)
+    yaml_rt, tree = _round_trip(source, path, line)
+    before = _dump(yaml_rt, tree)
+    expected = _apply_ops(
+        document.content, tree, ops, path, lambda pointer: line + document.line_of(pointer) - 1
+    )
+    result = _least_changed(
+        source, before, _dump(yaml_rt, tree), lambda candidate: _reads_as(path, candidate, expected)
+    )
+    if result is None:
+        raise WriteError("the patched document does not read back as patched", path, line)
+    return _restored(result, text)
+
+
+def _normalised(text: str) -> str:
+    """The text with "\n" line breaks and a final one, as the serialisers write it."""
+    text = text.replace("\r\n", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _restored(result: str, text: str) -> str:
+    """The result with the line breaks and the (missing) final newline of `text`."""
+    if not text.endswith("\n"):
+        result = result[:-1]
+    return result.replace("\n", "\r\n") if "\r\n" in text else result
+
+
+def _least_changed(
+    source: str, before: str, after: str, reads_back: Callable[[str], bool]
+) -> str | None:
+    """The patched text with the untouched lines as written (see `_splice`), else the
+    serialiser's own `after`: whichever first reads back as patched."""
+    candidates = (after,) if before == source else (_splice(source, before, after), after)
+    return next((c for c in candidates if c is not None and reads_back(c)), None)
+
+
+def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
+    """ruamel's round-trip tree of the document, and a YAML set to write it in its style."""
+    yaml_rt = YAML(typ="rt")
+    yaml_rt.Constructor = _Constructor
+    yaml_rt.Representer = _Representer
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 4096  # never re-wrap long lines
+    yaml_rt.explicit_start = text.startswith("---")  # content on the marker line
     try:
         tree = yaml_rt.load(text)
     except MarkedYAMLError as exc:  # what libyaml lets pass, e.g. a duplicate key
         mark = exc.problem_mark or exc.context_mark
         where = line + mark.line if mark else line
         raise WriteError(f"cannot patch this document: {exc.problem or exc}", path, where) from None
-    yaml_rt.indent(**_indentation(tree))  # before new nodes, which have no positions
-    source = text if text.endswith("\n") else text + "\n"
-    before = _dump(yaml_rt, tree)
-    expected = _apply_ops(
-        document.content, tree, ops, path, lambda pointer: line + document.line_of(pointer) - 1
-    )
-    after = _dump(yaml_rt, tree)
-    candidates = (after,) if before == source else (_splice(source, before, after), after)
-    for candidate in candidates:
-        if candidate is not None and _reads_as(path, candidate, expected):
-            return candidate if text.endswith("\n") else candidate.removesuffix("\n")
-    raise WriteError("the patched document does not read back as patched", path, line)
+    yaml_rt.indent(**_indentation(tree))
+    return yaml_rt, tree
 
 
 def _dump(yaml_rt: YAML, tree: Any) -> str:
@@ -171,17 +207,11 @@ def _dump(yaml_rt: YAML, tree: Any) -> str:
 
 def _reads_as(path: str, text: str, content: Any) -> bool:
     loaded = parse(path, text)
-    return not loaded.problem and len(loaded.documents) == 1 and _same(loaded.documents[0].content, content)
-
-
-def _round_trip(text: str) -> YAML:
-    yaml_rt = YAML(typ="rt")
-    yaml_rt.Constructor = _Constructor
-    yaml_rt.Representer = _Representer
-    yaml_rt.preserve_quotes = True
-    yaml_rt.width = 4096  # never re-wrap long lines
-    yaml_rt.explicit_start = text.startswith("---")  # content on the marker line
-    return yaml_rt
+    return (
+        not loaded.problem
+        and len(loaded.documents) == 1
+        and _same(loaded.documents[0].content, content)
+    )
 
 
 class _Null:
@@ -220,11 +250,11 @@ def _indentation(tree: Any) -> dict[str, int]:
     sequences: Counter[tuple[int, int]] = Counter()
     for parent in _mappings(tree):
         for key, value in parent.items():
-            if not isinstance(value, CommentedBase) or not value or value.fa.flow_style():
+            position = _key_position(parent, key)
+            block = isinstance(value, CommentedBase) and value and not value.fa.flow_style()
+            if not block or position is None or value.lc.line == position[0]:
                 continue
-            key_line, key_column = parent.lc.key(key)
-            if value.lc.line == key_line:
-                continue
+            key_column = position[1]
             if isinstance(value, CommentedMap):
                 mappings[value.lc.col - key_column] += 1
             elif isinstance(value, CommentedSeq):
@@ -338,9 +368,9 @@ def _sibling_delta(
         line = new[j]
         if _holds(line, first):
             return None
-        if _is_content(line) and _indent(line) == depth and bool(_ITEM.match(line)) == item:
-            if j in anchors:
-                return _indent(written[anchors[j]]) - depth
+        sibling = _is_content(line) and _indent(line) == depth and bool(_ITEM.match(line)) == item
+        if sibling and j in anchors:
+            return _indent(written[anchors[j]]) - depth
     return None
 
 
@@ -391,7 +421,8 @@ def _apply_ops(
             if tree is not None and not unchanged:
                 tree = _patch(tree, kind, pointer, _styled(value))
         except _Failed as exc:
-            raise WriteError(f"cannot {kind} {pointer or '/'}: {exc}", path, line_of(pointer)) from None
+            message = f"cannot {kind} {pointer or '/'}: {exc}"
+            raise WriteError(message, path, line_of(pointer)) from None
     return plain
 
 
@@ -406,8 +437,9 @@ def _checked(op: Mapping[str, Any], path: str) -> tuple[str, str, Any]:
 
 def _already(plain: Any, kind: str, pointer: str, value: Any) -> bool:
     """Whether the op writes the value already there, so the tree keeps its quoting."""
-    current = jp.resolve(plain, pointer)
-    if kind == "replace" or (kind == "add" and isinstance(jp.resolve(plain, jp.parent(pointer)), dict)):
+    member = isinstance(jp.resolve(plain, jp.parent(pointer)), dict)
+    if kind == "replace" or (kind == "add" and member):
+        current = jp.resolve(plain, pointer)
         return current is not jp.MISSING and _same(current, value)
     return False
 
@@ -475,7 +507,8 @@ def _remove(parent: dict[Any, Any] | list[Any], position: int) -> None:
     if isinstance(parent, CommentedMap):
         parent.ca.items.pop(key, None)
     if position:
-        _follow(parent, list(parent)[position - 1] if isinstance(parent, dict) else position - 1, lines)
+        previous = list(parent)[position - 1] if isinstance(parent, dict) else position - 1
+        _follow(parent, previous, lines)
     elif parent:
         _precede(parent, lines)
     else:
@@ -511,9 +544,12 @@ def _styled(value: Any) -> Any:
 
 
 def _styled_key(text: Any) -> Any:
-    if isinstance(text, str) and not isinstance(text, ScalarString):
-        if _YAML_1_1.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:
-            return DoubleQuotedScalarString(text)
+    if (
+        isinstance(text, str)
+        and not isinstance(text, ScalarString)
+        and _YAML_1_1.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG
+    ):
+        return DoubleQuotedScalarString(text)
     return text
 
 
@@ -557,12 +593,12 @@ def _outer(parent: Any, key: Any, lines: str) -> str:
     """The comment lines from the first one not indented deeper than the item onwards."""
     if not lines:
         return lines
-    try:
-        position = parent.lc.key(key) if isinstance(parent, dict) else (0, parent.lc.col)
-    except KeyError:
-        position = None
-    column = position[1] if position else None  # None for a new item: nothing is inside it
-    inner = 0
+    if isinstance(parent, dict):
+        position = _key_position(parent, key)
+        column = position[1] if position else None
+    else:
+        column = parent.lc.col
+    inner = 0  # column None: a new item, with nothing inside it
     if column is not None:
         offset = 0
         for line in _lines(lines):
@@ -628,6 +664,14 @@ def _slot(owner: Any) -> int:
     return 2 if isinstance(owner, dict) else 0
 
 
+def _key_position(parent: CommentedMap, key: Any) -> tuple[int, int] | None:
+    """(line, column) of a key in the text; None for a key added or merged in (`<<`)."""
+    try:
+        return parent.lc.key(key)
+    except KeyError:
+        return None
+
+
 # -- JSON ---------------------------------------------------------------------------------
 
 
@@ -635,16 +679,32 @@ def _apply_to_json(text: str, path: str, patches: Mapping[int, Sequence[Mapping[
     """A JSON file is one document; it stays JSON, in its indent and key order."""
     if set(patches) != {0}:
         raise WriteError("a JSON file has only document 0", path)
+    source = _normalised(text)
     try:
-        content = json.loads(text)
+        content = json.loads(source)
     except json.JSONDecodeError as exc:
         raise WriteError(f"cannot parse: {exc.msg}", path, exc.lineno) from None
-    content = _apply_ops(content, None, patches[0], path, lambda _pointer: 0)
-    indent = _JSON_INDENT.search(text)
-    result = json.dumps(
-        content, indent=indent.group(1) if indent else None, ensure_ascii=text.isascii()
+    indent = _JSON_INDENT.search(source)
+
+    def dump(value: Any) -> str:  # non-ASCII escaped only if the file escapes it
+        return json.dumps(
+            value, indent=indent.group(1) if indent else None, ensure_ascii="\\u" in source
+        ) + "\n"
+
+    before = dump(content)
+    expected = _apply_ops(content, None, patches[0], path, lambda _pointer: 0)
+    result = _least_changed(
+        source, before, dump(expected), lambda candidate: _same(_json(candidate), expected)
     )
-    return result + "\n" if text.endswith("\n") else result
+    assert result is not None  # json.dumps's own text always reads back
+    return _restored(result, text)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
 
 
 # -- diff, files, output directory ----------------------------------------------------------
@@ -722,7 +782,7 @@ def output_path(path: str, roots: Sequence[str], output_dir: str) -> str:
             return os.path.join(output_dir, os.path.basename(absolute))
         if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
             return os.path.join(output_dir, relative)
-    raise WriteError("is not under any input path, so it has no place in the output directory", path)
+    raise WriteError("not under any input path, so it has no place in the output directory", path)
 
 
 def write_changes(

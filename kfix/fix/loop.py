@@ -46,6 +46,7 @@ class DocumentState:
     operations: list[dict[str, Any]] = field(default_factory=list)  # applied, in order
     settled: dict[tuple[str, str, str], FixOutcome] = field(default_factory=dict)
     lost_to: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    schema_errors: frozenset[str] | None = None  # the original's, computed when first needed
 
     def open_findings(self) -> list[Finding]:
         return sorted(
@@ -147,19 +148,24 @@ class FixLoop:
                 reason = f"unsafe: {reason}" if reason else f"patch does not apply: {patched}"
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
                 continue
-            reason = self._schema_error(patched)
+            reason = self._schema_error(state, patched)
             if reason:
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
                 continue
             found.append(Candidate(state, finding, fragment, operations, patched))
         return found
 
-    def _schema_error(self, content: Any) -> str | None:
+    def _schema_error(self, state: DocumentState, content: Any) -> str | None:
+        """Schema errors the patch brings; a manifest's own old errors are not the fix's."""
         if self._schema is None:
             return None
         with self._timed("schema"):
-            verdict = self._schema.validate(content)
-        return f"schema error {'; '.join(verdict.errors)}" if verdict.errors else None
+            if state.schema_errors is None:
+                original = self._schema.validate(state.original.content)
+                state.schema_errors = frozenset(original.errors)
+            errors = [e for e in self._schema.validate(content).errors
+                      if e not in state.schema_errors]
+        return f"schema error {'; '.join(errors)}" if errors else None
 
     def _verify_alone(self, candidates: list[Candidate]) -> list[Candidate]:
         """Target gone, no new finding of any policy, idempotent: one engine call for all."""
@@ -205,7 +211,7 @@ class FixLoop:
         for (group, applied, content), findings in zip(stacks, results, strict=True):
             state = group[0].state
             broken = any(still_present(c.finding, findings) for c, _ in applied) or (
-                new_violations(state.findings, findings) or self._schema_error(content)
+                new_violations(state.findings, findings) or self._schema_error(state, content)
             )
             if broken and len(applied) > 1:  # take the first alone: it was verified alone
                 first = group[0]
