@@ -111,12 +111,14 @@ class FixLoop:
             self._combine(verified)
         for state in states:  # whatever is still open ran out of rounds
             for finding in state.open_findings():
-                reason = state.lost_to.get(identity(finding), f"open after {MAX_ROUNDS} rounds")
-                self._settle(state, finding, SKIPPED, reason)
+                self._settle(state, finding, SKIPPED, f"open after {MAX_ROUNDS} rounds")
         return states
 
     def _settle(self, state: DocumentState, finding: Finding, status: str, reason: str,
                 fragment: str = "", patch: Sequence[Mapping[str, Any]] = ()) -> None:
+        conflict = state.lost_to.get(identity(finding))
+        if conflict and conflict not in reason:
+            reason = f"{reason} (after a {conflict})" if reason else conflict
         state.settled[identity(finding)] = FixOutcome(finding, status, reason, tuple(patch),
                                                       fragment)
 
@@ -239,7 +241,8 @@ class FixLoop:
             patched = None if clash else _apply(content, ops)
             if clash is not None:
                 state.lost_to[identity(candidate.finding)] = (
-                    f"conflict on {ops[0]['path']}: the fix for {clash.finding.policy_id} won"
+                    f"conflict on {ops[0]['path']}, where the fix for "
+                    f"{clash.finding.policy_id} won"
                 )
             elif not isinstance(patched, str):
                 content = patched

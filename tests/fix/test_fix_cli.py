@@ -191,23 +191,29 @@ def test_conflicting_fixes_are_resolved_deterministically(tmp_path: Path) -> Non
     policy = tmp_path / "policy" / "p.rego"
     policy.parent.mkdir()
     policy.write_text(
-        'package main\n\n'
-        'deny_a contains {"msg": "a", "pointer": "/metadata/labels/tier"} if input.kind\n'
-        'deny_b contains {"msg": "b", "pointer": "/metadata/labels/tier"} if input.kind\n',
+        "package main\n\n"
+        'deny_a contains {"msg": "no tier", "pointer": "/metadata/labels/tier"} if {\n'
+        "  not input.metadata.labels.tier\n}\n\n"
+        'deny_b contains {"msg": "no team", "pointer": "/metadata/labels/team"} if {\n'
+        "  not input.metadata.labels.team\n}\n",
         encoding="utf-8",
     )
     path = tmp_path / "cm.yaml"
     path.write_text("kind: ConfigMap\nmetadata:\n  name: x\n", encoding="utf-8")
     fixes = tmp_path / "fixes"
     fixes.mkdir()
+    # each fragment writes the whole labels object: the second would undo the first
     (fixes / "main.deny_a.yaml.j2").write_text("- {{ set('/metadata/labels', {'tier': 'a'}) }}\n")
-    (fixes / "main.deny_b.yaml.j2").write_text("- {{ set('/metadata/labels', {'tier': 'b'}) }}\n")
-    args = [str(path), "-p", str(policy.parent), "--fixes", str(fixes), "-o", "json"]
-    first, second = report(run(*args)), report(run(*args))
-    assert first == second
-    found = {f["rule"]: (f["status"], f["reason"]) for f in first["findings"]}
-    # both still match after the winner's patch, so each is reported, never both "fixed"
-    assert sorted(s for s, _ in found.values()) != ["fixed", "fixed"]
+    (fixes / "main.deny_b.yaml.j2").write_text("- {{ set('/metadata/labels', {'team': 'b'}) }}\n")
+    args = [str(path), "-p", str(policy.parent), "--fixes", str(fixes), "--write", "-o", "json"]
+    data = report(run(*args))
+    found = {f["rule"]: (f["status"], f["reason"]) for f in data["findings"]}
+    assert found["deny_a"] == ("fixed", "")
+    status, reason = found["deny_b"]
+    assert status == "rejected"
+    assert reason.startswith("new violation main.deny_a")
+    assert "conflict on /metadata/labels, where the fix for main.deny_a won" in reason
+    assert "tier: a" in path.read_text(encoding="utf-8")
 
 
 def test_unparseable_files_are_reported_never_written(tmp_path: Path) -> None:
