@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 setup:
 	ci/setup.sh
 
-# Set up, then scan the bundled example manifests with the built-in policies.
+# Set up, then scan the bundled examples and show the verified fixes as a diff (no file changes).
 demo: setup
 	-$(BIN)/kfix scan examples/
+	-$(BIN)/kfix fix examples/
 
 # Set up, then lint, check the README's generated CLI reference, and run the test suite.
 test: setup
@@ -18,3 +19,4 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/scan_corpus.py
+	$(BIN)/python benchmarks/fix_corpus.py
