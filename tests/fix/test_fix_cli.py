@@ -265,3 +265,27 @@ class TestServerDryRun:
                                           "--kubeconfig", str(tmp_path / "none")])
         assert result.exit_code == 2
         assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
+
+
+def test_interactive_writes_only_what_is_confirmed(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    kept, changed = manifest(first), manifest(second)
+    result = CliRunner().invoke(
+        cli, ["fix", str(kept), str(changed), "--write", "--interactive"], input="n\ny\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"write {kept}?" in result.output and f"write {changed}?" in result.output
+    assert kept.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
+    assert "privileged: false" in changed.read_text(encoding="utf-8")
+
+
+def test_jobs_give_the_same_report_and_text(tmp_path: Path) -> None:
+    for name in ("one", "two", "three"):
+        (tmp_path / name).mkdir()
+        manifest(tmp_path / name)
+    shutil.copy(REPO / "examples" / "shop-api.yaml", tmp_path / "three" / "shop.yaml")
+    serial = report(run(str(tmp_path), "-o", "json"))
+    parallel = report(run(str(tmp_path), "-o", "json", "--jobs", "2"))
+    assert serial == parallel
+    assert serial["summary"]["counts"]["fixed"] > 10
