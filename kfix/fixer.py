@@ -165,5 +165,6 @@ def _changes(
             _unfix(changed.values(), reason)
             problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))
             continue
-        changes.append(FileChange(item.path, item.text, after))
+        bom = loader.BOM if item.bom else ""
+        changes.append(FileChange(item.path, bom + item.text, bom + after))
     return changes

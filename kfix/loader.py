@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -23,6 +23,7 @@ from kfix.model import Document, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
+BOM = "\ufeff"
 
 # libyaml's composer recurses per nesting level and overflows the C stack near 30,000
 # levels, and JSON encoding stops near 1,000; Kubernetes objects nest a few dozen deep.
@@ -54,9 +55,10 @@ class LoadedFile:
     """One input file: its documents, or the problem that stopped it."""
 
     path: str
-    text: str
+    text: str  # as parsed: a byte-order mark is taken off (and noted in `bom`)
     documents: tuple[Document, ...] = ()
     problem: Problem | None = None
+    bom: bool = False
 
 
 def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
@@ -94,11 +96,14 @@ def read(path: str) -> LoadedFile:
         if path == STDIN:
             text = sys.stdin.read()
         else:
-            with open(path, encoding="utf-8-sig") as handle:
+            # newline="": CRLF files keep their line ends, so write-back can keep them too
+            with open(path, encoding="utf-8", newline="") as handle:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return LoadedFile(path, "", problem=Problem(path, 0, f"cannot read: {reason}"))
+    if text.startswith(BOM):
+        return replace(parse(path, text[len(BOM) :]), bom=True)
     return parse(path, text)
 
 

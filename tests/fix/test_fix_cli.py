@@ -289,3 +289,15 @@ def test_jobs_give_the_same_report_and_text(tmp_path: Path) -> None:
     parallel = report(run(str(tmp_path), "-o", "json", "--jobs", "2"))
     assert serial == parallel
     assert serial["summary"]["counts"]["fixed"] > 10
+
+
+def test_crlf_line_ends_and_a_byte_order_mark_survive_write_back(tmp_path: Path) -> None:
+    text = "\ufeff" + (PRIVILEGED + UNTOUCHED).replace("\n", "\r\n")
+    path = tmp_path / "windows.yaml"
+    path.write_bytes(text.encode("utf-8"))
+    result = run(str(path), "--write", "-o", "json")
+    assert statuses(report(result))["privileged-container"] == ("fixed", "")
+    written = path.read_bytes().decode("utf-8")
+    assert written.startswith("\ufeff# The web tier.\r\n")
+    assert "\n" not in written.replace("\r\n", "")
+    assert written == text.replace("privileged: true   #", "privileged: false  #")
