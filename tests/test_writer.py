@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import random
 import re
 import shutil
 import textwrap
@@ -449,3 +450,55 @@ def test_output_path_mirrors_the_input_root(tmp_path: Path) -> None:
     )
     with pytest.raises(WriteError):
         output_path(str(other), [str(root)], str(out))
+
+
+def _apply_unified_diff(before: str, diff: str) -> str:
+    """Apply a unified diff the strict way: every context and removed line must match."""
+    old = before.splitlines(keepends=True)
+    out: list[str] = []
+    position = 0
+    lines = diff.splitlines(keepends=True)[2:]
+    k = 0
+    while k < len(lines):
+        header = re.match(r"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", lines[k])
+        assert header, lines[k]
+        start = int(header[1]) - (0 if header[2] == "0" else 1)
+        out += old[position:start]
+        position = start
+        k += 1
+        while k < len(lines) and not lines[k].startswith("@@"):
+            tag, text = lines[k][0], lines[k][1:]
+            if k + 1 < len(lines) and lines[k + 1].startswith("\\ No newline"):
+                text = text[:-1]
+                k += 1
+            if tag in " -":
+                assert old[position] == text, (position, old[position], text)
+                position += 1
+            if tag in " +":
+                out.append(text)
+            k += 1
+    return "".join(out + old[position:])
+
+
+def test_unified_diffs_apply_exactly_on_repetitive_text() -> None:
+    """Only the changed span is diffed (difflib is quadratic on big repetitive files);
+    the hunks must still apply to the original and give the new text."""
+    generator = random.Random(7)
+    checked = 0
+    for _ in range(400):
+        old = [f"line {generator.randint(0, 5)}\n" for _ in range(generator.randint(0, 40))]
+        new = list(old)
+        for _ in range(generator.randint(1, 3)):
+            at = generator.randint(0, len(new))
+            choice = generator.choice(["insert", "delete", "change"])
+            if choice == "insert":
+                new.insert(at, "new\n")
+            elif at < len(new):
+                new[at : at + 1] = [] if choice == "delete" else ["changed\n"]
+        before, after = "".join(old), "".join(new)
+        if generator.random() < 0.2:
+            after = after.rstrip("\n")
+        if before != after:
+            assert _apply_unified_diff(before, unified_diff("x", before, after)) == after
+            checked += 1
+    assert checked > 300
