@@ -43,6 +43,13 @@ def policy_options(function: F) -> F:
                      help="Let policies call http.send and net.lookup_ip_addr."),
         click.option("--capabilities", type=click.Path(exists=True, dir_okay=False),
                      help="OPA capabilities JSON: policies may only call the builtins it lists."),
+        click.option("--profile", type=click.Choice(["baseline", "restricted", "best-practice",
+                                                      "all"]),
+                     help="Only policies of this profile (restricted includes baseline), "
+                          "by their METADATA."),
+        click.option("--severity", "min_severity",
+                     type=click.Choice(["low", "medium", "high", "critical"]),
+                     help="Only policies of at least this severity."),
         click.option("--strict", is_flag=True,
                      help="OPA strict mode: reject unused imports and unused local "
                           "assignments (v1 already rejects the rest)."),

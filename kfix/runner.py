@@ -20,7 +20,7 @@ from kfix.engine import Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
 from kfix.engine.rules import Outcome, Plan, evaluate, is_check_rule
 from kfix.engine.split import DefinitionSplitter
-from kfix.model import Document, ScanResult
+from kfix.model import Document, PolicyInfo, ScanResult
 from kfix.policies import PolicySet, bundled_policy_dir, load_policies
 
 COMBINED = "Combined"
@@ -42,6 +42,16 @@ class ScanOptions:
     allow_network: bool = False
     capabilities: str | None = None
     strict: bool = False
+    profile: str | None = None  # baseline, restricted (includes baseline), best-practice, all
+    min_severity: str | None = None  # low, medium, high, critical
+
+
+PROFILES = {
+    "baseline": {"baseline"},
+    "restricted": {"baseline", "restricted"},
+    "best-practice": {"best-practice"},
+}
+SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
@@ -75,11 +85,25 @@ def policy_set(options: ScanOptions) -> PolicySet:
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
     available = policies.namespaces
     if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
-        return tuple(ns for ns in available if policies.rules([ns]))
-    if options.all_namespaces:
-        return tuple(available)
-    patterns = options.namespaces or ("main",)
-    return tuple(ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns))
+        chosen = [ns for ns in available if policies.rules([ns])]
+    elif options.all_namespaces:
+        chosen = available
+    else:
+        patterns = options.namespaces or ("main",)
+        chosen = [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
+    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+
+
+def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
+    """--profile and --severity: a namespace counts when its package METADATA matches."""
+    profiles = PROFILES.get(options.profile or "all")
+    if profiles is not None and (policy is None or policy.custom.get("profile") not in profiles):
+        return False
+    if options.min_severity:
+        severity = policy.severity if policy else ""
+        wanted = SEVERITIES[SEVERITIES.index(options.min_severity):]
+        return severity in wanted
+    return True
 
 
 def open_engine(modules: Mapping[str, str], options: ScanOptions) -> Engine:
