@@ -11,6 +11,7 @@ import yaml
 
 from kfix import __version__, loader
 from kfix.cli_options import input_options, policy_options
+from kfix.cli_policy import doc_command, policy_group
 from kfix.errors import KfixError, PolicyError
 from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
@@ -209,6 +210,10 @@ def _config_params(path: str | None) -> dict[str, Any]:
 def _confirm(change: FileChange) -> bool:
     click.echo(unified_diff(change.path, change.before, change.after), nl=False)
     return click.confirm(f"write {change.path}?", default=False)
+
+
+cli.add_command(policy_group)
+cli.add_command(doc_command)
 
 
 def main() -> None:
