@@ -8,6 +8,7 @@ from dataclasses import asdict
 import click
 
 from kfix.catalog import PolicyEntry, catalog, render_markdown
+from kfix.scaffold import new_policy
 
 _policy_paths = click.option(
     "-p", "--policy", "policy_paths", multiple=True,
@@ -79,3 +80,13 @@ def doc_command(policy_paths: tuple[str, ...], fixtures: str | None, target: str
             handle.write(text)
     else:
         click.echo(text, nl=False)
+
+
+@policy_group.command("new")
+@click.argument("policy_id")
+@click.option("--root", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Repository root holding policies/, rego_tests/ and fixtures/.")
+def new_command(policy_id: str, root: str) -> None:
+    """Scaffold a working policy: Rego, fix, unit tests, fixtures and a fix pair."""
+    for path in new_policy(policy_id, root):
+        click.echo(f"created {path}")
