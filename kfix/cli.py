@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import Any
@@ -12,11 +13,14 @@ import yaml
 from kfix import __version__, loader
 from kfix.cli_options import input_options, policy_options
 from kfix.cli_policy import doc_command, policy_group
+from kfix.engine import BACKENDS
 from kfix.errors import KfixError, PolicyError
 from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
 from kfix.output.fix_report import FIX_FORMATTERS
 from kfix.output.stdout import render_trace
+from kfix.regotest import TestOptions, run_tests
+from kfix.regotest_output import FORMATTERS as TEST_FORMATTERS
 from kfix.runner import ScanOptions, scan
 from kfix.writer import WriteMode, unified_diff, write_changes
 
@@ -181,6 +185,51 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         click.echo(shown, nl=False)
     click.echo(FIX_FORMATTERS[output](result), nl=False)
     sys.exit(result.exit_code())
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-d", "--data", "data_paths", multiple=True,
+              help="JSON/YAML data file or directory, mounted into `data` (repeatable).")
+@click.option("--rego-version", type=click.Choice(["v0", "v1"]), default="v1",
+              show_default=True, help="Rego syntax of the modules; v0 is converted.")
+@click.option("--engine", type=click.Choice(sorted(BACKENDS)), default=None,
+              help="Rego engine. Default: embedded, or `opa` on PATH if it is missing.")
+@click.option("--allow-network", is_flag=True,
+              help="Let policies call http.send and net.lookup_ip_addr.")
+@click.option("--capabilities", type=click.Path(exists=True, dir_okay=False),
+              help="OPA capabilities JSON: policies may only call the builtins it lists.")
+@click.option("--strict", is_flag=True, help="OPA strict mode, as for scan.")
+@click.option("-r", "--run", metavar="REGEX",
+              help="Run only tests whose data.<package>.<name> matches.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("-c", "--coverage", is_flag=True,
+              help="Report line coverage of the non-test policy files.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=None,
+              help="Exit 2 when coverage is below this percentage (implies --coverage).")
+@click.option("-o", "--output", type=click.Choice(sorted(TEST_FORMATTERS)), default="pretty",
+              show_default=True, help="Output format.")
+def test_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverage: bool,
+                 threshold: float | None, output: str, **options: Any) -> None:
+    """Run Rego unit tests, as `opa test` does.
+
+    PATHS are .rego files or directories (searched recursively, `*_test.rego`
+    included); default: the current directory. Every rule named `test_*` is a test
+    that passes when it is true; `todo_*` rules are skipped. Loading is scan's:
+    --rego-version v0 converts, and conftest's builtins (parse_config, ...) exist.
+    Exit codes follow opa test: 0 all pass, 2 failures, errors or coverage below
+    --threshold, 1 modules that do not load.
+    """
+    if run is not None:
+        try:
+            re.compile(run)
+        except re.error as exc:
+            raise click.BadParameter(str(exc), param_hint="--run") from None
+    result = run_tests(paths, TestOptions(
+        scan=ScanOptions(**options), run=run, coverage=coverage or threshold is not None,
+    ))
+    click.echo(TEST_FORMATTERS[output](result, verbose), nl=False)
+    sys.exit(result.exit_code(threshold or 0.0))
 
 
 def _settings(settings: tuple[str, ...]) -> dict[str, Any]:

@@ -22,6 +22,11 @@ class Answer:
 
     bindings: list[dict[str, Any]]
     prints: list[tuple[str, str]] = field(default_factory=list)  # (message, "file:line")
+    # Asked for with coverage=True: {"files": {path: {"covered": [...], "not_covered": [...]}}}
+    coverage: dict[str, Any] | None = None
+    # Asked for with trace=True, where the backend gives them: {"op", "location", "node",
+    # "locals"} per event, so `kfix test` can show a failing expression's variables.
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Engine(Protocol):
@@ -37,8 +42,13 @@ class Engine(Protocol):
     ) -> None:
         """Compile everything once; raise PolicyError naming file and line."""
 
-    def query(self, query: str, input: Any, *, trace: bool = False) -> Answer:
-        """Evaluate; raise EvalError (builtin=True for a builtin function's error)."""
+    def query(
+        self, query: str, input: Any, *, trace: bool = False, coverage: bool = False
+    ) -> Answer:
+        """Evaluate; raise EvalError (builtin=True for a builtin function's error).
+
+        coverage=True fills Answer.coverage, or raises KfixError if the backend cannot.
+        """
 
     def last_trace(self) -> list[str]: ...
 

@@ -57,17 +57,20 @@ class EmbeddedEngine:
         except self._error_type as exc:
             raise PolicyError.of(located_errors(exc.message, "")) from None
 
-    def query(self, query: str, input: Any, *, trace: bool = False) -> Answer:
+    def query(
+        self, query: str, input: Any, *, trace: bool = False, coverage: bool = False
+    ) -> Answer:
         try:
-            bindings = self._engine.eval_query(query, input, trace=trace)
+            bindings = self._engine.eval_query(query, input, trace=trace, coverage=coverage)
         except self._error_type as exc:
             first = located_errors(exc.message, "")[0]
             raise EvalError(
                 first.message, first.file, first.line, builtin="eval_builtin_error" in exc.message
             ) from None
+        events = list(self._engine.last_trace or [])
         if trace:
-            self._trace = [_trace_line(event) for event in self._engine.last_trace or []]
-        return Answer(bindings, list(self._engine.last_prints))
+            self._trace = [_trace_line(event) for event in events]
+        return Answer(bindings, list(self._engine.last_prints), self._engine.last_coverage, events)
 
     def last_trace(self) -> list[str]:
         return self._trace

@@ -58,7 +58,11 @@ class OpaBinaryEngine:
         except EvalError as exc:
             raise PolicyError(exc.message, exc.file, exc.line) from None
 
-    def query(self, query: str, input: Any, *, trace: bool = False) -> Answer:
+    def query(
+        self, query: str, input: Any, *, trace: bool = False, coverage: bool = False
+    ) -> Answer:
+        if coverage:
+            raise KfixError("coverage needs the embedded engine; drop --engine opa")
         root = self._workdir.name
         args = ["eval", "--format", "json", "--strict-builtin-errors",
                 "-d", f"{root}/policies", "-d", f"{root}/data.json", "--stdin-input"]

@@ -148,3 +148,51 @@ _display_name(obj, i) := array.concat(
 	[n | n := obj.name; is_string(n); n != ""],
 	[sprintf("#%d", [i])],
 )[0]
+
+# ---------------------------------------------------------------------------------------
+# Pod Security Standards helpers.
+
+# Path from the document root to the pod's metadata: the document's own for a Pod, the
+# pod template's for every other workload kind; undefined for non-workloads.
+pod_metadata_path := array.concat(array.slice(pod_spec_path, 0, count(pod_spec_path) - 1), ["metadata"]) if pod_spec
+
+# JSON pointer to the pod's metadata (which may be missing), e.g. "/spec/template/metadata".
+pod_metadata_pointer := pointer("", pod_metadata_path)
+
+# The pod's metadata object; undefined when it is missing or not an object.
+pod_metadata := m if {
+	m := object.get(input, pod_metadata_path, null)
+	is_object(m)
+}
+
+# Every annotation of the pod's metadata: {"key", "value", "pointer"}.
+pod_annotations contains a if {
+	annotations := pod_metadata.annotations
+	is_object(annotations)
+	some key, value in annotations
+	a := {"key": key, "value": value, "pointer": pointer(pod_metadata_pointer, ["annotations", key])}
+}
+
+# Every securityContext of a workload, the pod-level one and each container's (all three
+# lists), each as {"context": <object, {} when missing or ill-typed>, "level": "pod" |
+# "container", "label": "the pod" or e.g. `init container "setup"`, "pointer": JSON pointer
+# to the securityContext (which may be missing)}.
+security_contexts contains s if {
+	pod_spec
+	s := {
+		"context": pod_security_context,
+		"level": "pod",
+		"label": "the pod",
+		"pointer": pod_security_context_pointer,
+	}
+}
+
+security_contexts contains s if {
+	some c in containers
+	s := {
+		"context": security_context(c.container),
+		"level": "container",
+		"label": c.label,
+		"pointer": pointer(c.pointer, ["securityContext"]),
+	}
+}

@@ -1,0 +1,111 @@
+"""`kfix test` reports: pretty (as `opa test`), json and junit.
+
+json is one object:
+  {"tests": [{"name", "package", "file", "line", "status", "error"}],
+   "counts": {"passed", "failed", "skipped", "errors"},
+   "coverage": {"percent", "files": {path: {"percent", "uncovered": [[start, end], ...]}}}
+               or null without --coverage}
+where status is pass, fail, error or skip, and name is the rule's (`test_x#01` for the
+second definition of a name).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from kfix.regotest import ERROR, FAIL, PASS, SKIP, Coverage, TestCase, TestRunResult
+
+_LABELS = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR", SKIP: "SKIPPED"}
+
+
+def pretty(result: TestRunResult, verbose: bool = False) -> str:
+    """Failures, errors and skips (passes too with verbose), then the counts."""
+    lines: list[str] = []
+    for test in result.tests:
+        if test.status != PASS or verbose:
+            lines.append(f"{_LABELS[test.status]}: {test.full_name} ({test.where})")
+            lines.extend(f"  {line}" for line in _details(test))
+    total = len(result.tests)
+    if lines or total:
+        lines.append("-" * 80)
+    for status in (PASS, FAIL, ERROR, SKIP):
+        if status == PASS or result.count(status):
+            lines.append(f"{_LABELS[status]}: {result.count(status)}/{total}")
+    if result.coverage is not None:
+        lines.extend(_coverage_lines(result.coverage))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _details(test: TestCase) -> list[str]:
+    details = [test.error] if test.error else []
+    if test.failed_at:
+        details.append(f"{test.failed_at}: {test.failed_expr}")
+        details.extend(f"  {name} = {json.dumps(value)}"
+                       for name, value in sorted(test.locals.items()))
+    return details
+
+
+def _coverage_lines(coverage: Coverage) -> list[str]:
+    lines = ["-" * 80, f"COVERAGE: {coverage.percent:.2f}%"]
+    for path, file in coverage.files.items():
+        missing = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in file.uncovered)
+        lines.append(f"{path}: {file.percent:.2f}%" + (f" (not covered: {missing})"
+                                                        if missing else ""))
+    return lines
+
+
+def as_json(result: TestRunResult, verbose: bool = False) -> str:
+    coverage = result.coverage
+    document: dict[str, Any] = {
+        "tests": [
+            {"name": t.name, "package": t.package, "file": t.file, "line": t.line,
+             "status": t.status, "error": t.error}
+            for t in result.tests
+        ],
+        "counts": {"passed": result.count(PASS), "failed": result.count(FAIL),
+                   "skipped": result.count(SKIP), "errors": result.count(ERROR)},
+        "coverage": None if coverage is None else {
+            "percent": round(coverage.percent, 2),
+            "files": {
+                path: {"percent": round(f.percent, 2), "uncovered": [list(r) for r in f.uncovered]}
+                for path, f in coverage.files.items()
+            },
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def junit(result: TestRunResult, verbose: bool = False) -> str:
+    """One <testsuite> per package; failures and errors carry their details."""
+    suites: dict[str, list[TestCase]] = {}
+    for test in result.tests:
+        suites.setdefault(test.package, []).append(test)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    for package, tests in suites.items():
+        counts = {s: sum(1 for t in tests if t.status == s) for s in (FAIL, ERROR, SKIP)}
+        lines.append(f"  <testsuite name={quoteattr('data.' + package)} tests=\"{len(tests)}\" "
+                     f"failures=\"{counts[FAIL]}\" errors=\"{counts[ERROR]}\" "
+                     f"skipped=\"{counts[SKIP]}\">")
+        for test in tests:
+            lines.append(f"    <testcase name={quoteattr(test.name)} "
+                         f"classname={quoteattr('data.' + package)} file={quoteattr(test.file)} "
+                         f"line=\"{test.line}\">")
+            if test.status in (FAIL, ERROR):
+                tag = "failure" if test.status == FAIL else "error"
+                text = "\n".join(_details(test)) or f"{test.full_name} is not true"
+                lines.append(f"      <{tag} message={quoteattr(_LABELS[test.status])}>"
+                             f"{escape(text)}</{tag}>")
+            elif test.status == SKIP:
+                lines.append("      <skipped></skipped>")
+            lines.append("    </testcase>")
+        lines.append("  </testsuite>")
+    lines.append("</testsuites>")
+    return "".join(f"{line}\n" for line in lines)
+
+
+FORMATTERS: dict[str, Callable[[TestRunResult, bool], str]] = {
+    "pretty": pretty, "json": as_json, "junit": junit,
+}
