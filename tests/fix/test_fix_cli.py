@@ -25,17 +25,23 @@ metadata:
   name: web   # keep this name
   namespace: shop
 spec:
+  replicas: 2
   selector:
     matchLabels: {app: web}
   template:
     metadata:
       labels: {app: web}
     spec:
+      automountServiceAccountToken: false
       securityContext:
         runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}
       containers:
         - name: web
           image: nginx:1.27.2
+          imagePullPolicy: IfNotPresent
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
           resources:
             requests: {cpu: 100m, memory: 128Mi}
             limits: {cpu: 500m, memory: 256Mi}
