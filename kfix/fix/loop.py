@@ -107,8 +107,9 @@ class FixLoop:
             candidates = [c for s in states for c in self._candidates(s)]
             if not candidates:
                 break
-            verified = self._verify_alone(candidates)
-            self._combine(verified)
+            doubtful = self._accept_whole_stacks(candidates)
+            if doubtful:
+                self._combine(self._verify_alone(doubtful))
         for state in states:  # whatever is still open ran out of rounds
             for finding in state.open_findings():
                 self._settle(state, finding, SKIPPED, f"open after {MAX_ROUNDS} rounds")
@@ -202,12 +203,36 @@ class FixLoop:
             return False
         return _apply(patched, again) == patched
 
+    def _accept_whole_stacks(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The common case first: every fix of a document stacked and verified at once.
+
+        Each stacked fix must still meet every check on the result (its finding gone, no
+        new finding, idempotent, schema); a document whose stack fails gets each fix
+        checked alone instead, so a bad fix is found and named. Returns those candidates.
+        """
+        stacks = [self._stack(group, record_conflicts=False) for group in _by_state(candidates)]
+        with self._timed("verify"):
+            results = self._detect([g[0].state.as_document(c) for g, _, c in stacks])
+        doubtful = []
+        for (group, applied, content), findings in zip(stacks, results, strict=True):
+            state = group[0].state
+            if len(applied) == len(group) and self._holds(state, applied, content, findings):
+                self._accept(state, applied, content, findings)
+            else:
+                doubtful += group
+        return doubtful
+
+    def _holds(self, state: DocumentState, applied: list[Applied], content: Any,
+               findings: list[Finding]) -> bool:
+        if any(still_present(c.finding, findings) for c, _ in applied):
+            return False
+        if new_violations(state.findings, findings) or self._schema_error(state, content):
+            return False
+        return all(self._idempotent(candidate, content) for candidate, _ in applied)
+
     def _combine(self, verified: list[Candidate]) -> None:
         """Per document, stack the verified patches; verify the stack as a whole."""
-        by_state: dict[int, list[Candidate]] = {}
-        for candidate in verified:
-            by_state.setdefault(id(candidate.state), []).append(candidate)
-        stacks = [self._stack(group) for group in by_state.values()]
+        stacks = [self._stack(group) for group in _by_state(verified)]
         with self._timed("verify"):
             results = self._detect([g[0].state.as_document(c) for g, _, c in stacks])
         for (group, applied, content), findings in zip(stacks, results, strict=True):
@@ -223,7 +248,8 @@ class FixLoop:
                 continue
             self._accept(state, applied, content, findings)
 
-    def _stack(self, group: list[Candidate]) -> tuple[list[Candidate], list[Applied], Any]:
+    def _stack(self, group: list[Candidate], *, record_conflicts: bool = True
+               ) -> tuple[list[Candidate], list[Applied], Any]:
         """Apply the group's fixes in order, each re-rendered on the state it lands on.
 
         A fix that would overwrite what an earlier fix of this round wrote waits for the
@@ -237,14 +263,16 @@ class FixLoop:
                                              self._policy(candidate.finding))
             except FragmentError:
                 continue
+            if not candidate.fragment.allow_remove and unsafe(content, ops):
+                continue  # re-rendered on this state it would remove too much: not now
             clash = next((c for c, earlier in applied if _overwrites(ops, earlier)), None)
             patched = None if clash else _apply(content, ops)
-            if clash is not None:
+            if clash is not None and record_conflicts:
                 state.lost_to[identity(candidate.finding)] = (
                     f"conflict on {ops[0]['path']}, where the fix for "
                     f"{clash.finding.policy_id} won"
                 )
-            elif not isinstance(patched, str):
+            elif clash is None and not isinstance(patched, str):
                 content = patched
                 applied.append((candidate, ops))
         return group, applied, content
@@ -260,6 +288,14 @@ class FixLoop:
         for finding in before:  # fixed along the way by another policy's patch
             if identity(finding) not in state.settled and not still_present(finding, findings):
                 self._settle(state, finding, FIXED, f"resolved by the fix for {winners}")
+
+
+def _by_state(candidates: list[Candidate]) -> list[list[Candidate]]:
+    """Candidates grouped by document, each group in the order given."""
+    groups: dict[int, list[Candidate]] = {}
+    for candidate in candidates:
+        groups.setdefault(id(candidate.state), []).append(candidate)
+    return list(groups.values())
 
 
 def _apply(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
