@@ -72,17 +72,17 @@ class PolicySet:
         return any("print(" in source for source in self.modules.values())
 
 
-def find_policy_files(paths: Sequence[str]) -> list[str]:
-    """.rego files under the given paths; `_test.rego` files belong to `kfix test`."""
+def find_policy_files(paths: Sequence[str], *, tests: bool = False) -> list[str]:
+    """.rego files under the given paths; `_test.rego` files only for `kfix test`."""
     found: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 found.extend(
-                    os.path.join(dirpath, n)
+                    os.path.normpath(os.path.join(dirpath, n))
                     for n in sorted(filenames)
-                    if n.endswith(".rego") and not n.endswith("_test.rego")
+                    if n.endswith(".rego") and (tests or not n.endswith("_test.rego"))
                 )
         elif os.path.isfile(path):
             found.append(path)
@@ -94,13 +94,18 @@ def find_policy_files(paths: Sequence[str]) -> list[str]:
 
 
 def load_policies(
-    paths: Sequence[str], *, rego_version: str = "v1", lint: LintOptions | None = None
+    paths: Sequence[str],
+    *,
+    rego_version: str = "v1",
+    lint: LintOptions | None = None,
+    tests: bool = False,
 ) -> PolicySet:
-    """Read, convert and outline every policy file; all errors reported together."""
+    """Read, convert and outline every policy file (and, for `kfix test`, test file);
+    all errors reported together."""
     modules: dict[str, str] = {}
     outlines: dict[str, Outline] = {}
     errors: list[KfixError] = []
-    for path in find_policy_files(paths):
+    for path in find_policy_files(paths, tests=tests):
         try:
             source = Path(path).read_text(encoding="utf-8")
             if rego_version == "v0":

@@ -10,7 +10,6 @@ Prints nothing and exits nowhere; the CLI formats a TestRunResult.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from typing import Any
 from kfix.engine import Answer, Engine
 from kfix.engine.lint import LintOptions
 from kfix.engine.split import SPLIT_ROOT, split_modules, split_name
-from kfix.errors import EvalError, KfixError, PolicyError
+from kfix.errors import EvalError, KfixError
 from kfix.policies import PolicySet, load_policies
 from kfix.runner import ScanOptions, open_engine
 
@@ -115,24 +114,6 @@ class _Planned:
         return f"{self.document}.{self.rule}"
 
 
-def find_rego_files(paths: Sequence[str]) -> list[str]:
-    """Every .rego file under the paths, `*_test.rego` included (policies skips those)."""
-    found: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend(os.path.normpath(os.path.join(dirpath, n)) for n in sorted(filenames)
-                             if n.endswith(".rego"))
-        elif os.path.isfile(path):
-            found.append(path)
-        else:
-            raise PolicyError("no such file or directory", path)
-    if not found:
-        raise PolicyError(f"no .rego files found in {', '.join(paths)}")
-    return found
-
-
 def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> TestRunResult:
     """Load the modules under `paths` (default: the working directory) and run their tests.
 
@@ -143,8 +124,8 @@ def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> Tes
     """
     scan = options.scan
     lint = LintOptions(scan.allow_network, scan.capabilities, scan.strict)
-    policies = load_policies(find_rego_files(paths or ["."]), rego_version=scan.rego_version,
-                             lint=lint)
+    policies = load_policies(paths or ["."], rego_version=scan.rego_version, lint=lint,
+                             tests=True)
     pattern = re.compile(options.run) if options.run else None
     engine, split = _open(policies, scan)
     try:
