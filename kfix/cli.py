@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
@@ -15,6 +16,7 @@ from kfix.cli_options import input_options, policy_options
 from kfix.cli_policy import doc_command, policy_group
 from kfix.engine import BACKENDS
 from kfix.errors import KfixError, PolicyError
+from kfix.fixture_suites import default_root, run_fixtures
 from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
 from kfix.output.fix_report import FIX_FORMATTERS
@@ -207,29 +209,47 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
               help="Report line coverage of the non-test policy files.")
 @click.option("--threshold", type=click.FloatRange(0, 100), default=None,
               help="Exit 2 when coverage is below this percentage (implies --coverage).")
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False),
+              help="Fixture suites: <policy id>/positive, negative and fix/ under this "
+                   "directory. Default: `fixtures` beside the first path, if it exists.")
+@click.option("--fix-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Exit 2 when fix coverage (fixable policies with positive and negative "
+                   "fixtures, a fragment and a fix pair) is below this percentage.")
 @click.option("-o", "--output", type=click.Choice(sorted(TEST_FORMATTERS)), default="pretty",
               show_default=True, help="Output format.")
 def test_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverage: bool,
-                 threshold: float | None, output: str, **options: Any) -> None:
+                 threshold: float | None, fixtures_dir: str | None, fix_threshold: float | None,
+                 output: str, **options: Any) -> None:
     """Run Rego unit tests, as `opa test` does.
 
     PATHS are .rego files or directories (searched recursively, `*_test.rego`
     included); default: the current directory. Every rule named `test_*` is a test
     that passes when it is true; `todo_*` rules are skipped. Loading is scan's:
     --rego-version v0 converts, and conftest's builtins (parse_config, ...) exist.
-    Exit codes follow opa test: 0 all pass, 2 failures, errors or coverage below
-    --threshold, 1 modules that do not load.
+    Each policy with a directory under --fixtures is also checked against its
+    fixtures: every positive/*.yaml document raises it, no negative/*.yaml document
+    does, and fix/<case>.before.yaml is fixed into the content of <case>.after.yaml
+    (parameters from <case>.params.yaml), which passes every policy. Fix coverage is
+    the share of fixable policies having all four. Exit codes follow opa test: 0 all
+    pass, 2 failures, errors, failing fixtures or coverage below --threshold or
+    --fix-threshold, 1 modules that do not load.
     """
     if run is not None:
         try:
             re.compile(run)
         except re.error as exc:
             raise click.BadParameter(str(exc), param_hint="--run") from None
+    scan_options = ScanOptions(**options)
     result = run_tests(paths, TestOptions(
-        scan=ScanOptions(**options), run=run, coverage=coverage or threshold is not None,
+        scan=scan_options, run=run, coverage=coverage or threshold is not None,
     ))
-    click.echo(TEST_FORMATTERS[output](result, verbose), nl=False)
-    sys.exit(result.exit_code(threshold or 0.0))
+    root = fixtures_dir or default_root(paths)
+    fixtures = None
+    if os.path.isdir(root) or fix_threshold is not None:
+        fixtures = run_fixtures(paths, root, scan_options)
+    click.echo(TEST_FORMATTERS[output](result, verbose, fixtures=fixtures), nl=False)
+    code = result.exit_code(threshold or 0.0)
+    sys.exit(code or (fixtures.exit_code(fix_threshold or 0.0) if fixtures else 0))
 
 
 def _settings(settings: tuple[str, ...]) -> dict[str, Any]:

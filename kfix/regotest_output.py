@@ -6,7 +6,11 @@ json is one object:
    "coverage": {"percent", "files": {path: {"percent", "uncovered": [[start, end], ...]}}}
                or null without --coverage}
 where status is pass, fail, error or skip, and name is the rule's (`test_x#01` for the
-second definition of a name).
+second definition of a name). When fixture suites ran it also holds
+  "fixtures": {"passed", "failed",
+               "failures": [{"policy", "file", "name", "message"}]},
+  "fix_coverage": {"percent", "missing": {policy id: [item, ...]}}
+where an item is positive, negative, fragment or fix pair.
 """
 
 from __future__ import annotations
@@ -16,26 +20,43 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kfix.fixture_suites import FixtureCase, FixtureRunResult
 from kfix.regotest import ERROR, FAIL, PASS, SKIP, Coverage, TestCase, TestRunResult
 
 _LABELS = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR", SKIP: "SKIPPED"}
 
 
-def pretty(result: TestRunResult, verbose: bool = False) -> str:
+def pretty(result: TestRunResult, verbose: bool = False,
+           fixtures: FixtureRunResult | None = None) -> str:
     """Failures, errors and skips (passes too with verbose), then the counts."""
     lines: list[str] = []
     for test in result.tests:
         if test.status != PASS or verbose:
             lines.append(f"{_LABELS[test.status]}: {test.full_name} ({test.where})")
             lines.extend(f"  {line}" for line in _details(test))
+    cases = fixtures.cases if fixtures is not None else ()
+    for case in cases:
+        if not case.passed:
+            lines.append(f"FAIL: fixture {case.file}: {case.message}")
+        elif verbose:
+            lines.append(f"PASS: fixture {case.file}: {case.name}")
     total = len(result.tests)
     if lines or total:
         lines.append("-" * 80)
     for status in (PASS, FAIL, ERROR, SKIP):
         if status == PASS or result.count(status):
             lines.append(f"{_LABELS[status]}: {result.count(status)}/{total}")
+    if fixtures is not None and cases:
+        lines.append(f"FIXTURES PASS: {fixtures.passed}/{len(cases)}")
+        if fixtures.failed:
+            lines.append(f"FIXTURES FAIL: {fixtures.failed}/{len(cases)}")
     if result.coverage is not None:
         lines.extend(_coverage_lines(result.coverage))
+    if fixtures is not None and fixtures.coverage is not None:
+        lines.append("-" * 80)
+        lines.append(f"FIX COVERAGE: {fixtures.coverage.percent:.2f}%")
+        lines.extend(f"{policy}: missing {', '.join(items)}"
+                     for policy, items in fixtures.coverage.missing.items())
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -57,7 +78,8 @@ def _coverage_lines(coverage: Coverage) -> list[str]:
     return lines
 
 
-def as_json(result: TestRunResult, verbose: bool = False) -> str:
+def as_json(result: TestRunResult, verbose: bool = False,
+            fixtures: FixtureRunResult | None = None) -> str:
     coverage = result.coverage
     document: dict[str, Any] = {
         "tests": [
@@ -75,11 +97,23 @@ def as_json(result: TestRunResult, verbose: bool = False) -> str:
             },
         },
     }
+    if fixtures is not None:
+        document["fixtures"] = {
+            "passed": fixtures.passed, "failed": fixtures.failed,
+            "failures": [{"policy": c.policy, "file": c.file, "name": c.name,
+                          "message": c.message} for c in fixtures.cases if not c.passed],
+        }
+        fix_coverage = fixtures.coverage
+        document["fix_coverage"] = None if fix_coverage is None else {
+            "percent": round(fix_coverage.percent, 2),
+            "missing": {policy: list(items) for policy, items in fix_coverage.missing.items()},
+        }
     return json.dumps(document, indent=2) + "\n"
 
 
-def junit(result: TestRunResult, verbose: bool = False) -> str:
-    """One <testsuite> per package; failures and errors carry their details."""
+def junit(result: TestRunResult, verbose: bool = False,
+          fixtures: FixtureRunResult | None = None) -> str:
+    """One <testsuite> per package, and `fixtures`; failures and errors carry their details."""
     suites: dict[str, list[TestCase]] = {}
     for test in result.tests:
         suites.setdefault(test.package, []).append(test)
@@ -102,10 +136,27 @@ def junit(result: TestRunResult, verbose: bool = False) -> str:
                 lines.append("      <skipped></skipped>")
             lines.append("    </testcase>")
         lines.append("  </testsuite>")
+    if fixtures is not None and fixtures.cases:
+        lines.extend(_fixture_suite(fixtures.cases))
     lines.append("</testsuites>")
     return "".join(f"{line}\n" for line in lines)
 
 
-FORMATTERS: dict[str, Callable[[TestRunResult, bool], str]] = {
+def _fixture_suite(cases: tuple[FixtureCase, ...]) -> list[str]:
+    failed = sum(1 for case in cases if not case.passed)
+    lines = [f'  <testsuite name="fixtures" tests="{len(cases)}" failures="{failed}" '
+             'errors="0" skipped="0">']
+    for case in cases:
+        lines.append(f"    <testcase name={quoteattr(case.name)} "
+                     f"classname={quoteattr('fixtures.' + case.policy)} "
+                     f"file={quoteattr(case.file)}>")
+        if not case.passed:
+            lines.append(f'      <failure message="FAIL">{escape(case.message)}</failure>')
+        lines.append("    </testcase>")
+    lines.append("  </testsuite>")
+    return lines
+
+
+FORMATTERS: dict[str, Callable[..., str]] = {
     "pretty": pretty, "json": as_json, "junit": junit,
 }
