@@ -68,6 +68,14 @@ class PolicySet:
         return found
 
     @property
+    def excepting(self) -> frozenset[str]:
+        """Namespaces with an `exception` rule, conftest's way of excepting findings."""
+        return frozenset(
+            item.package for item in self.outlines.values()
+            if any(head.name == "exception" for head in item.rules)
+        )
+
+    @property
     def uses_print(self) -> bool:
         return any("print(" in source for source in self.modules.values())
 

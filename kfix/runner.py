@@ -134,6 +134,7 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
             show_builtin_errors=options.show_builtin_errors,
             per_document=policies.uses_print,
             splitter=splitter,
+            excepting=policies.excepting,
         )
     finally:
         engine.close()

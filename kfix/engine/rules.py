@@ -64,17 +64,21 @@ class Plan:
     show_builtin_errors: bool = False
     per_document: bool = False  # print() output must be attributed to one file at a time
     splitter: DefinitionSplitter | None = None
+    # namespaces that define `exception` rules; only they need exception counts asked for
+    excepting: frozenset[str] = frozenset()
 
     def fields(self) -> list[tuple[str, str]]:
-        """(key, expression) for each rule's values and for its exception count."""
+        """(key, expression) for each rule's values and, where it can have any, for its
+        exception count."""
         found = []
         for rule in self.rules:
             ref = f"data.{rule.namespace}"
-            name = json.dumps(exception_name(rule.name))
             found.append((f"{ref}.{rule.name}", f"[v | v := {ref}.{rule.name}]"))
-            found.append(
-                (f"{ref}.{rule.name}!", f"count([1 | {ref}.exception[_][_] == {name}])")
-            )
+            if rule.namespace in self.excepting:
+                name = json.dumps(exception_name(rule.name))
+                found.append(
+                    (f"{ref}.{rule.name}!", f"count([1 | {ref}.exception[_][_] == {name}])")
+                )
         return found
 
 
