@@ -69,6 +69,16 @@ test_a_labelled_object_passes if {{
 \t}}
 }}
 
+test_the_message_names_the_object if {{
+	some result in {package}.deny with input as {{"kind": "ConfigMap", "metadata": {{"name": "x"}}}}
+	result.msg == "ConfigMap/x has no app.kubernetes.io/name label"
+}}
+
+test_an_unnamed_object_is_named_so if {{
+	some result in {package}.deny with input as {{"kind": "ConfigMap"}}
+	result.msg == "ConfigMap/<unnamed> has no app.kubernetes.io/name label"
+}}
+
 test_documents_without_kind_are_ignored if {{
 \tcount({package}.deny) == 0 with input as {{"metadata": {{}}}}
 }}

@@ -32,7 +32,7 @@ def test_its_unit_tests_pass(scaffolded: Path) -> None:
         engine.load({str(policy): policy.read_text(), str(tests): tests.read_text()}, {}, {})
         names = [line.split(" ")[0] for line in tests.read_text().splitlines()
                  if line.startswith("test_")]
-        assert len(names) == 3
+        assert len(names) == 5
         for name in names:
             query = f"x := data.kfix.policies.team_label_test.{name}"
             assert engine.query(query, None).bindings == [{"x": True}], name
@@ -65,3 +65,14 @@ def test_bad_ids_and_overwrites_are_refused(scaffolded: Path) -> None:
         new_policy("Team Label", str(scaffolded))
     with pytest.raises(UsageError, match="would overwrite"):
         new_policy("team-label", str(scaffolded))
+
+
+def test_kfix_test_passes_it_with_full_coverage(scaffolded: Path, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    monkeypatch.chdir(scaffolded)
+    result = CliRunner().invoke(cli, ["test", "policies", "rego_tests", "--threshold", "100",
+                                      "--fix-threshold", "100", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["counts"]["passed"] == 5 and report["coverage"]["percent"] == 100
+    assert report["fixtures"]["failed"] == 0 and report["fix_coverage"]["percent"] == 100
