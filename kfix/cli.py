@@ -15,12 +15,15 @@ from kfix import __version__, loader
 from kfix.cli_options import input_options, policy_options
 from kfix.cli_policy import doc_command, policy_group
 from kfix.engine import BACKENDS
+from kfix.engine.lint import LintOptions
 from kfix.errors import KfixError, PolicyError
 from kfix.fixture_suites import default_root, run_fixtures
+from kfix.gatekeeper.suites import VerifyOptions, verify
 from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
 from kfix.output.fix_report import FIX_FORMATTERS
 from kfix.output.stdout import render_trace
+from kfix.output.verify_report import FORMATTERS as VERIFY_FORMATTERS
 from kfix.regotest import TestOptions, run_tests
 from kfix.regotest_output import FORMATTERS as TEST_FORMATTERS
 from kfix.runner import ScanOptions, scan
@@ -110,6 +113,8 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     if not paths:
         raise click.UsageError("give at least one file, directory or - for stdin")
     result = scan(paths, ScanOptions(trace=trace, **options))
+    for note in result.notes:
+        click.echo(f"kfix: note: {note}", err=True)
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)
     if quiet and code == 0 and not result.count("warning"):
         sys.exit(0)
@@ -250,6 +255,39 @@ def test_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverag
     click.echo(TEST_FORMATTERS[output](result, verbose, fixtures=fixtures), nl=False)
     code = result.exit_code(threshold or 0.0)
     sys.exit(code or (fixtures.exit_code(fix_threshold or 0.0) if fixtures else 0))
+
+
+@cli.command("verify")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("-r", "--run", metavar="REGEX",
+              help="Run only matching tests and cases: TEST//CASE, or one regex for either.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing and skipped tests and cases.")
+@click.option("-c", "--coverage", is_flag=True,
+              help="Report line coverage of the templates' Rego exercised by the suites.")
+@click.option("--engine", type=click.Choice(sorted(BACKENDS)), default=None,
+              help="Rego engine. Default: embedded, or `opa` on PATH if it is missing.")
+@click.option("--allow-network", is_flag=True,
+              help="Let templates call http.send and net.lookup_ip_addr.")
+@click.option("-o", "--output", type=click.Choice(sorted(VERIFY_FORMATTERS)), default="pretty",
+              show_default=True, help="Output format.")
+def verify_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverage: bool,
+                   engine: str | None, allow_network: bool, output: str) -> None:
+    """Run Gatekeeper test suites, as `gator verify` does.
+
+    PATHS are Suite files (test.gatekeeper.sh/v1alpha1) or directories searched
+    recursively for them. Each test loads its ConstraintTemplate and Constraint (paths
+    relative to the suite); `invalid: true` expects the template's schema to reject
+    the constraint. Each case reviews one object (or AdmissionReview) with its
+    inventory and checks its assertions: `violations: yes | no | N`, counting only
+    violations whose message matches `message` when given; a case without assertions
+    expects no violation. Exit 0 when everything run passes, 1 otherwise.
+    """
+    if not paths:
+        raise click.UsageError("give at least one suite file or directory")
+    result = verify(paths, VerifyOptions(run=run, engine=engine, coverage=coverage,
+                                         lint=LintOptions(allow_network=allow_network)))
+    click.echo(VERIFY_FORMATTERS[output](result, verbose), nl=False)
+    sys.exit(result.exit_code)
 
 
 def _settings(settings: tuple[str, ...]) -> dict[str, Any]:

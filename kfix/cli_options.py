@@ -30,6 +30,10 @@ def policy_options(function: F) -> F:
                      help="Namespace to test, glob allowed (repeatable). Default: main, or every "
                           "namespace of the built-in pack."),
         click.option("--all-namespaces", is_flag=True, help="Test every namespace."),
+        click.option("--gatekeeper", "gatekeeper_paths", multiple=True,
+                     type=click.Path(exists=True),
+                     help="Gatekeeper ConstraintTemplates and Constraints in this file or "
+                          "directory (repeatable); without -p, only these are checked."),
         click.option("-d", "--data", "data_paths", multiple=True,
                      help="JSON/YAML data file or directory, mounted into `data` (repeatable)."),
         click.option("--rego-version", type=click.Choice(["v0", "v1"]), default="v1",

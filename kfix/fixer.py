@@ -10,6 +10,7 @@ import multiprocessing
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from kfix.fix.dry_run import ServerDryRun
 from kfix.fix.fragments import Fragments
 from kfix.fix.loop import DocumentState, FixLoop
 from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator
+from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.model import (
     FIXED,
     REJECTED,
@@ -29,7 +31,15 @@ from kfix.model import (
     FixResult,
     Problem,
 )
-from kfix.runner import ScanOptions, chunks, evaluator, loaded_files, policy_set
+from kfix.runner import (
+    ScanOptions,
+    chunks,
+    evaluator,
+    gatekeeper_library,
+    loaded_files,
+    policy_set,
+    single_process,
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +63,9 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
     files = loader.discover(paths, options.scan.ignore)
-    jobs = max(1, options.scan.jobs)
-    if jobs == 1 or loader.STDIN in files or len(files) < 2:
+    if single_process(replace(options.scan, combine=False), files):
         return _fix_files(files, options)
-    pieces = chunks(files, jobs)
+    pieces = chunks(files, options.scan.jobs)
     context = multiprocessing.get_context("spawn")  # the embedded Go runtime hangs after fork
     with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
         parts = list(pool.map(_fix_files, pieces, [options] * len(pieces)))
@@ -81,17 +90,28 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
     version = options.kube_version or DEFAULT_KUBE_VERSION
     schema = SchemaValidator(version) if options.schema else None
     policies = policy_set(options.scan)
+    library = gatekeeper_library(options.scan)
     problems: list[Problem] = []
-    with evaluator(policies, options.scan) as (engine, plan), loaded_files(files) as loaded:
+    with ExitStack() as stack:
+        engine, plan = stack.enter_context(evaluator(policies, options.scan))
+        loaded = stack.enter_context(loaded_files(files))
+        documents = [doc for f in loaded for doc in f.documents]
+        gatekeeper = None if library is None else stack.enter_context(gatekeeper_checker(
+            library, options.scan.engine, options.scan.lint, documents))
 
         def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
             found, outcome = detect(engine, plan, documents)
-            problems.extend(p for p in outcome.problems if p not in problems)
+            said = outcome.problems
+            if gatekeeper is not None:
+                found = [a + b for a, b in zip(found, gatekeeper.findings(documents),
+                                               strict=True)]
+                said = said + gatekeeper.problems
+            problems.extend(p for p in said if p not in problems)
             return found
 
+        known = {**policies.by_id, **(library.policies() if library else {})}
         loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params),
-                       policies.by_id, schema, frozenset(options.policy_ids))
-        documents = [doc for f in loaded for doc in f.documents]
+                       known, schema, frozenset(options.policy_ids))
         states = loop.run(documents)
         if dry_run is not None:
             _dry_run(dry_run, states)
@@ -103,7 +123,7 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
         outcomes=tuple(outcomes),
         problems=tuple([f.problem for f in loaded if f.problem] + problems),
         changes=tuple(changes),
-        policies=policies.by_id,
+        policies=known,
         files=len(files),
         documents=len(documents),
         timings={**loop.timings, "total": time.perf_counter() - started},

@@ -144,6 +144,7 @@ class ScanResult:
     problems: tuple[Problem, ...] = ()
     prints: tuple[Print, ...] = ()
     policies: Mapping[str, PolicyInfo] = field(default_factory=dict)
+    notes: tuple[Problem, ...] = ()  # what was left out on purpose; does not fail the run
     files: int = 0
     documents: int = 0
     # seconds spent per stage, summed over worker processes: load, evaluate, setup

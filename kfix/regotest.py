@@ -141,7 +141,7 @@ def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> Tes
     if not options.coverage:
         return TestRunResult(tests)
     policy_files = [p for p in policies.modules if not p.endswith("_test.rego")]
-    return TestRunResult(tests, _coverage(ask.reports, policy_files))
+    return TestRunResult(tests, coverage_of(ask.reports, policy_files))
 
 
 def _open(policies: PolicySet, scan: ScanOptions) -> tuple[Engine, set[str]]:
@@ -256,7 +256,7 @@ def _explained(case: TestCase, answer: Answer) -> TestCase:
     return case
 
 
-def _coverage(reports: Iterable[Mapping[str, Any]], files: Sequence[str]) -> Coverage:
+def coverage_of(reports: Iterable[Mapping[str, Any]], files: Sequence[str]) -> Coverage:
     """The union over every test's report: a line is covered if any test covered it."""
     covered: dict[str, set[int]] = {path: set() for path in files}
     seen: dict[str, set[int]] = {path: set() for path in files}

@@ -51,7 +51,7 @@ def pretty(result: TestRunResult, verbose: bool = False,
         if fixtures.failed:
             lines.append(f"FIXTURES FAIL: {fixtures.failed}/{len(cases)}")
     if result.coverage is not None:
-        lines.extend(_coverage_lines(result.coverage))
+        lines.extend(coverage_lines(result.coverage))
     if fixtures is not None and fixtures.coverage is not None:
         lines.append("-" * 80)
         lines.append(f"FIX COVERAGE: {fixtures.coverage.percent:.2f}%")
@@ -69,13 +69,23 @@ def _details(test: TestCase) -> list[str]:
     return details
 
 
-def _coverage_lines(coverage: Coverage) -> list[str]:
+def coverage_lines(coverage: Coverage) -> list[str]:
     lines = ["-" * 80, f"COVERAGE: {coverage.percent:.2f}%"]
     for path, file in coverage.files.items():
         missing = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in file.uncovered)
         lines.append(f"{path}: {file.percent:.2f}%" + (f" (not covered: {missing})"
                                                         if missing else ""))
     return lines
+
+
+def coverage_json(coverage: Coverage) -> dict[str, Any]:
+    return {
+        "percent": round(coverage.percent, 2),
+        "files": {
+            path: {"percent": round(f.percent, 2), "uncovered": [list(r) for r in f.uncovered]}
+            for path, f in coverage.files.items()
+        },
+    }
 
 
 def as_json(result: TestRunResult, verbose: bool = False,
@@ -89,13 +99,7 @@ def as_json(result: TestRunResult, verbose: bool = False,
         ],
         "counts": {"passed": result.count(PASS), "failed": result.count(FAIL),
                    "skipped": result.count(SKIP), "errors": result.count(ERROR)},
-        "coverage": None if coverage is None else {
-            "percent": round(coverage.percent, 2),
-            "files": {
-                path: {"percent": round(f.percent, 2), "uncovered": [list(r) for r in f.uncovered]}
-                for path, f in coverage.files.items()
-            },
-        },
+        "coverage": None if coverage is None else coverage_json(coverage),
     }
     if fixtures is not None:
         document["fixtures"] = {

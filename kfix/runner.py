@@ -20,6 +20,8 @@ from kfix.engine import Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
 from kfix.engine.rules import Outcome, Plan, evaluate, is_check_rule
 from kfix.engine.split import DefinitionSplitter
+from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
+from kfix.gatekeeper.templates import Library, load_library
 from kfix.model import Document, PolicyInfo, ScanResult
 from kfix.policies import PolicySet, bundled_policy_dir, load_policies
 
@@ -44,6 +46,11 @@ class ScanOptions:
     strict: bool = False
     profile: str | None = None  # baseline, restricted (includes baseline), best-practice, all
     min_severity: str | None = None  # low, medium, high, critical
+    gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
+
+    @property
+    def lint(self) -> LintOptions:
+        return LintOptions(self.allow_network, self.capabilities, self.strict)
 
 
 PROFILES = {
@@ -57,29 +64,42 @@ SEVERITIES = ("low", "medium", "high", "critical")
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names."""
     policies = policy_set(options)
+    library = gatekeeper_library(options)
     files = loader.discover(paths, options.ignore)
-    jobs = max(1, options.jobs)
-    if jobs == 1 or options.combine or loader.STDIN in files or len(files) < 2:
-        outcome = _scan_files(policies, files, options)
+    if single_process(options, files):
+        outcome = _scan_files(policies, files, options, library)
     else:
-        outcome = _scan_parallel(files, options, jobs)
+        outcome = _scan_parallel(files, options, options.jobs)
     order = {path: position for position, path in enumerate(files)}
     problems = sorted(outcome.problems, key=lambda p: (order.get(p.file, len(order)), p.line))
     return ScanResult(
         results=tuple(outcome.results),
         problems=tuple(problems),
         prints=tuple(outcome.prints),
-        policies=policies.by_id,
+        policies={**policies.by_id, **(library.policies() if library else {})},
+        notes=library.notes if library else (),
         files=len(files),
         documents=outcome.documents,
         timings=outcome.timings,
     )
 
 
+def single_process(options: ScanOptions, files: Sequence[str]) -> bool:
+    """Gatekeeper's inventory and namespaceSelector need every object in one place."""
+    return (options.jobs <= 1 or options.combine or loader.STDIN in files or len(files) < 2
+            or bool(options.gatekeeper_paths))
+
+
 def policy_set(options: ScanOptions) -> PolicySet:
+    """The conftest-style policies; none when only Gatekeeper's are asked for."""
+    if options.gatekeeper_paths and not options.policy_paths:
+        return PolicySet({}, {})
     paths = options.policy_paths or (str(bundled_policy_dir()),)
-    lint = LintOptions(options.allow_network, options.capabilities, options.strict)
-    return load_policies(paths, rego_version=options.rego_version, lint=lint)
+    return load_policies(paths, rego_version=options.rego_version, lint=options.lint)
+
+
+def gatekeeper_library(options: ScanOptions) -> Library | None:
+    return load_library(options.gatekeeper_paths) if options.gatekeeper_paths else None
 
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
@@ -156,7 +176,8 @@ def loaded_files(files: Sequence[str]) -> Iterator[list[loader.LoadedFile]]:
         gc.unfreeze()
 
 
-def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions) -> Outcome:
+def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
+                library: Library | None = None) -> Outcome:
     started = time.perf_counter()
     with evaluator(policies, options) as (engine, plan):
         loaded_at = time.perf_counter()
@@ -164,15 +185,27 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions)
             evaluated_at = time.perf_counter()
             problems = [f.problem for f in loaded if f.problem]
             readable = [(f.path, f.documents) for f in loaded if not f.problem]
+            gatekeeper = _gatekeeper(library, readable, options)
             if options.combine:
                 readable = [(COMBINED, (_combined(readable),))]
             outcome = evaluate(engine, plan, readable, trace=options.trace)
+            if gatekeeper is not None:
+                outcome.merge(gatekeeper)
     outcome.problems[:0] = problems
     outcome.documents = sum(len(docs) for _, docs in readable)
     outcome.time("setup", loaded_at - started)
     outcome.time("load", evaluated_at - loaded_at)
     outcome.time("evaluate", time.perf_counter() - evaluated_at)
     return outcome
+
+
+def _gatekeeper(library: Library | None, files: Sequence[tuple[str, Sequence[Document]]],
+                options: ScanOptions) -> Outcome | None:
+    if library is None:
+        return None
+    documents = [doc for _, docs in files for doc in docs]
+    with gatekeeper_checker(library, options.engine, options.lint, documents) as checker:
+        return checker.check_files(files)
 
 
 def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:

@@ -77,7 +77,8 @@ class Fragments:
         self._cache: dict[str, Fragment | FragmentError] = {}
 
     def find(self, finding: Finding, policy: PolicyInfo | None) -> Fragment | None:
-        """`--fixes` dirs by policy id, then by `<namespace>.<rule>`; then beside the policy.
+        """`--fixes` dirs by policy id, then (for a Gatekeeper constraint) by its kind, then
+        by `<namespace>.<rule>`; then beside the policy (or the constraint's template).
 
         Raises FragmentError when the fragment exists but does not compile.
         """
@@ -87,7 +88,10 @@ class Fragments:
         return None
 
     def _candidates(self, finding: Finding, policy: PolicyInfo | None) -> list[str]:
-        names = [f"{finding.policy_id}.yaml.j2", f"{finding.namespace}.{finding.rule}.yaml.j2"]
+        kind = policy.custom.get("constraint_kind") if policy is not None else None
+        names = [f"{finding.policy_id}.yaml.j2",
+                 *([f"{kind}.yaml.j2"] if isinstance(kind, str) else []),
+                 f"{finding.namespace}.{finding.rule}.yaml.j2"]
         found = [os.path.join(d, name) for d in self._fix_dirs for name in names]
         if policy is not None and policy.file:
             found.append(os.path.join(os.path.dirname(policy.file), FRAGMENT_NAME))

@@ -1,0 +1,1 @@
+"""Gatekeeper ConstraintTemplates, Constraints and gator suites on kfix's engine."""

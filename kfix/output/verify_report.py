@@ -1,0 +1,131 @@
+"""`kfix verify` output: gator's go-test style, JSON, or JUnit XML.
+
+JSON shape:
+  {"counts": {"suites"|"tests"|"cases": {"passed", "failed", "skipped"}},
+   "pass_rate": percent of run cases that passed, "seconds",
+   "failures": [{"suite", "test", "case", "expected", "actual"}],
+   "coverage": {"percent", "files": {...}} or null}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+from xml.etree import ElementTree
+
+from kfix.gatekeeper.suites import FAILED, PASSED, SKIPPED, SuiteResult, VerifyResult
+from kfix.regotest_output import coverage_json, coverage_lines
+
+LEVELS = ("suites", "tests", "cases")
+
+
+def pass_rate(result: VerifyResult) -> float:
+    passed, failed = result.count("cases", PASSED), result.count("cases", FAILED)
+    return 100.0 * passed / (passed + failed) if passed + failed else 100.0
+
+
+def _failures(result: VerifyResult) -> Iterator[dict[str, str]]:
+    for suite in result.suites:
+        if suite.error:
+            yield {"suite": suite.path, "test": "", "case": "", "expected": "",
+                   "actual": suite.error}
+        for test in suite.tests:
+            if test.error:
+                yield {"suite": suite.path, "test": test.name, "case": "", "expected": "",
+                       "actual": test.error}
+            for case in test.cases:
+                if case.status == FAILED:
+                    yield {"suite": suite.path, "test": test.name, "case": case.name,
+                           "expected": case.expected, "actual": case.actual}
+
+
+def pretty(result: VerifyResult, verbose: bool = False) -> str:
+    lines: list[str] = []
+    for suite in result.suites:
+        lines += _suite_lines(suite, verbose)
+    counts = ", ".join(
+        f"{level}: {result.count(level, PASSED)} passed, {result.count(level, FAILED)} failed, "
+        f"{result.count(level, SKIPPED)} skipped" for level in LEVELS)
+    if result.coverage is not None:
+        lines += coverage_lines(result.coverage)
+    lines.append(f"{counts}; pass rate {pass_rate(result):.1f}% in {result.seconds:.2f}s")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _suite_lines(suite: SuiteResult, verbose: bool) -> list[str]:
+    lines: list[str] = []
+    if suite.error:
+        lines.append(f"    {suite.error}")
+    for test in suite.tests:
+        if test.status == FAILED or verbose:
+            lines.append(f"--- {_word(test.status)}: {test.name}\t({test.seconds:.3f}s)")
+            if test.error:
+                lines.append(f"    {test.error}")
+        for case in test.cases:
+            if case.status == FAILED or verbose:
+                lines.append(f"    --- {_word(case.status)}: {case.name}\t({case.seconds:.3f}s)")
+            if case.status == FAILED:
+                lines.append(f"        want {case.expected}")
+                lines.append(f"        got  {case.actual}")
+    head = {PASSED: "ok", FAILED: "FAIL", SKIPPED: "skip"}[suite.status]
+    lines.append(f"{head}\t{suite.path}\t{suite.seconds:.3f}s")
+    return lines
+
+
+def _word(status: str) -> str:
+    return {PASSED: "PASS", FAILED: "FAIL", SKIPPED: "SKIP"}[status]
+
+
+def as_json(result: VerifyResult, verbose: bool = False) -> str:
+    document: dict[str, Any] = {
+        "counts": {level: {status: result.count(level, status)
+                           for status in (PASSED, FAILED, SKIPPED)} for level in LEVELS},
+        "pass_rate": round(pass_rate(result), 2),
+        "seconds": round(result.seconds, 3),
+        "failures": list(_failures(result)),
+        "coverage": None if result.coverage is None else coverage_json(result.coverage),
+    }
+    if verbose:
+        document["suites"] = [
+            {"path": s.path, "name": s.name, "status": s.status,
+             "tests": [{"name": t.name, "status": t.status,
+                        "cases": [{"name": c.name, "status": c.status} for c in t.cases]}
+                       for t in s.tests]}
+            for s in result.suites
+        ]
+    return json.dumps(document, indent=2) + "\n"
+
+
+def junit(result: VerifyResult, verbose: bool = False) -> str:
+    """One <testsuite> per suite file, one <testcase> per case (or per test that could
+    not run), named `test//case` as --run addresses them."""
+    root = ElementTree.Element("testsuites")
+    for suite in result.suites:
+        element = ElementTree.SubElement(root, "testsuite", name=suite.path,
+                                         time=f"{suite.seconds:.3f}")
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        for test in suite.tests:
+            units = [(f"{test.name}//{c.name}", c.status, f"want {c.expected}; got {c.actual}",
+                      c.seconds) for c in test.cases]
+            if test.error or not test.cases:
+                units.insert(0, (test.name, test.status, test.error, test.seconds))
+            for name, status, message, seconds in units:
+                case = ElementTree.SubElement(element, "testcase", name=name,
+                                              classname=suite.name, time=f"{seconds:.3f}")
+                counts["tests"] += 1
+                if status == FAILED:
+                    counts["failures"] += 1
+                    ElementTree.SubElement(case, "failure", message=message).text = message
+                elif status == SKIPPED:
+                    counts["skipped"] += 1
+                    ElementTree.SubElement(case, "skipped")
+        for key, value in counts.items():
+            element.set(key, str(value))
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+FORMATTERS: dict[str, Callable[[VerifyResult, bool], str]] = {
+    "pretty": pretty, "json": as_json, "junit": junit,
+}
