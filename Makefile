@@ -10,6 +10,9 @@ setup:
 demo: setup
 	-$(BIN)/kfix scan examples/
 	-$(BIN)/kfix fix examples/
+	-$(BIN)/kfix scan --gatekeeper examples/gatekeeper examples/
+	-$(BIN)/kfix fix --gatekeeper examples/gatekeeper examples/
+	-$(BIN)/kfix verify fixtures/gatekeeper
 
 # Set up, then lint, check the README's generated CLI reference, and run the test suite.
 test: setup
