@@ -129,6 +129,7 @@ def build_library(documents: Iterable[Document], problems: Sequence[Problem] = (
     problems = list(problems)
     notes: list[Problem] = []
     templates: dict[str, Template] = {}
+    unevaluated: set[str] = set()  # kinds whose templates hold no Rego (CEL only)
     pending: list[Document] = []
     for doc in documents:
         if is_constraint(doc.content):
@@ -141,6 +142,7 @@ def build_library(documents: Iterable[Document], problems: Sequence[Problem] = (
                 continue
             notes.extend(said)
             if template is None:
+                unevaluated.add(doc.content["spec"]["crd"]["spec"]["names"]["kind"])
                 continue
             if template.kind in templates:
                 problems.append(Problem(doc.file, doc.line, f"template for {template.kind} "
@@ -149,6 +151,10 @@ def build_library(documents: Iterable[Document], problems: Sequence[Problem] = (
             templates[template.kind] = template
     constraints = []
     for doc in pending:
+        if doc.content.get("kind") in unevaluated:
+            notes.append(Problem(doc.file, doc.line, f"{doc.content.get('kind')}: constraint "
+                                 "not checked: its template has no Rego"))
+            continue
         try:
             constraints.append(read_constraint(doc, templates))
         except DefinitionError as exc:
