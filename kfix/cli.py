@@ -12,7 +12,7 @@ import click
 import yaml
 
 from kfix import __version__, loader
-from kfix.cli_options import input_options, policy_options
+from kfix.cli_options import input_options, llm_options, policy_options
 from kfix.cli_policy import doc_command, policy_group
 from kfix.engine import BACKENDS
 from kfix.engine.lint import LintOptions
@@ -157,13 +157,17 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
               help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
 @click.option("--context", help="kubeconfig context for --server-dry-run.")
 @click.option("--interactive", is_flag=True, help="Show each file's change and ask first.")
+@click.option("--llm", "use_llm", is_flag=True,
+              help="Ask a model for a patch where no fragment exists; it is verified like "
+                   "any fix, and values the policy leaves to people are only suggested.")
+@llm_options
 @click.option("-o", "--output", type=click.Choice(sorted(FIX_FORMATTERS)), default="table",
               show_default=True, help="Report format.")
 def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
                 fix_dirs: tuple[str, ...], settings: tuple[str, ...], config: str | None,
                 policy_ids: tuple[str, ...], kube_version: str | None, server_dry_run: bool,
                 kubeconfig: str | None, context: str | None, interactive: bool, output: str,
-                **options: Any) -> None:
+                use_llm: bool, **options: Any) -> None:
     """Fix findings with verified patches, as `kfix scan` finds them.
 
     Each fix is a JSON Patch rendered from the policy's fragment, accepted only when
@@ -180,11 +184,16 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         raise click.UsageError("standard input cannot be written back; use --diff")
     from kfix.fixer import FixOptions, fix  # the schema and API client load only for fix
 
+    model, use_cache = model_settings(options, config)
+    if use_llm and model is None:
+        raise click.UsageError("--llm needs a model: give --llm-url, KFIX_LLM_BASE_URL or "
+                               "`llm: {base_url: ...}` in --config")
     result = fix(paths, FixOptions(
         scan=ScanOptions(**options), fix_dirs=fix_dirs,
         params={**_config_params(config), **_settings(settings)},
         policy_ids=policy_ids, kube_version=kube_version,
         server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
+        model=model if use_llm else None, use_cache=use_cache,
     ))
     confirm = _confirm if interactive else None
     shown = write_changes(result.changes, write_mode, paths, output_dir, confirm)
@@ -290,6 +299,48 @@ def verify_command(paths: tuple[str, ...], run: str | None, verbose: bool, cover
     sys.exit(result.exit_code)
 
 
+@cli.command("draft")
+@click.argument("policy_id")
+@click.option("-p", "--policy", "policy_root", type=click.Path(exists=True, file_okay=False),
+              help="Policy directory holding the policy. Default: kfix's built-in pack.")
+@click.option("--fixtures", type=click.Path(file_okay=False),
+              help="Fixture suites: <policy id>/positive and negative under this directory. "
+                   "Default: `fixtures` beside the policy directory.")
+@click.option("--replace", is_flag=True, help="Draft even though the policy has a fragment.")
+@click.option("--retries", "redrafts", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Drafts to ask for again, with the verifier's reasons, after the first.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="YAML file whose `llm:` mapping configures the model.")
+@llm_options
+def draft_command(policy_id: str, policy_root: str | None, fixtures: str | None,
+                  replace: bool, redrafts: int, config: str | None, **options: Any) -> None:
+    """Ask a model to draft POLICY_ID's remediation fragment, and keep it only if verified.
+
+    The draft must fix every positive fixture (finding gone, nothing new, idempotent,
+    schema-valid) and change nothing on any negative one; then the fragment is written
+    beside the policy, with fix pairs under the fixtures, and the diffs are shown.
+    Otherwise it is asked again with the verifier's reasons. Exit codes: 0 written,
+    1 no draft passed (nothing written) or a model error, 2 usage errors.
+    """
+    from kfix.llm.client import ChatClient
+    from kfix.llm.draft import DraftOptions, DraftUsageError, draft, render
+
+    model, use_cache = model_settings(options, config)
+    if model is None:
+        raise click.UsageError("draft needs a model: give --llm-url, KFIX_LLM_BASE_URL or "
+                               "`llm: {base_url: ...}` in --config")
+    scan_options = (ScanOptions(policy_paths=(policy_root,), all_namespaces=True)
+                    if policy_root else ScanOptions())
+    try:
+        result = draft(policy_id, ChatClient(model, use_cache=use_cache), DraftOptions(
+            policy_root=policy_root, fixtures=fixtures, replace=replace, retries=redrafts,
+            scan=scan_options), say=lambda text: click.echo(f"kfix: {text}", err=True))
+    except DraftUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(render(result), nl=False)
+    sys.exit(0 if result.accepted else 1)
+
+
 def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
     """--set key=value, the value read as a YAML scalar (true, 3, 100m)."""
     params: dict[str, Any] = {}
@@ -301,17 +352,40 @@ def _settings(settings: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
-def _config_params(path: str | None) -> dict[str, Any]:
+def _config_section(path: str | None, section: str) -> dict[str, Any]:
+    """One mapping of the --config file: `params:` for fragments, `llm:` for the model."""
     if path is None:
         return {}
     loaded = loader.read(path)
     if loaded.problem:
         raise KfixError(loaded.problem.message, path, loaded.problem.line)
     content = loaded.documents[0].content if loaded.documents else {}
-    params = content.get("params", {})
-    if not isinstance(params, dict):
-        raise KfixError("`params` must be a mapping", path)
-    return params
+    value = content.get(section, {}) if isinstance(content, dict) else {}
+    if not isinstance(value, dict):
+        raise KfixError(f"`{section}` must be a mapping", path)
+    return value
+
+
+def _config_params(path: str | None) -> dict[str, Any]:
+    return _config_section(path, "params")
+
+
+LLM_FLAGS = ("base_url", "model", "api_key_env", "timeout", "retries", "max_tokens")
+
+
+def model_settings(options: dict[str, Any], config: str | None) -> tuple[Any, bool]:
+    """The model's settings (None: no model anywhere) and whether to use the cache; takes
+    the llm_options flags out of `options`."""
+    from kfix.llm.client import ModelConfig
+
+    flags = {name: options.pop(name) for name in LLM_FLAGS}
+    use_cache = not options.pop("no_cache")
+    section = _config_section(config, "llm")
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                         "kfix", "llm")
+    model = ModelConfig.load(flags=flags, environ=os.environ,
+                             config={"cache_dir": cache, **section})
+    return model, use_cache
 
 
 def _confirm(change: FileChange) -> bool:

@@ -71,3 +71,23 @@ def input_options(function: F) -> F:
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Worker processes; output is identical to --jobs 1."),
     ])(function)
+
+
+def llm_options(function: F) -> F:
+    """Where the optional model is; flags win over KFIX_LLM_* and the config's `llm:`."""
+    return _apply([
+        click.option("--llm-url", "base_url", metavar="URL",
+                     help="Chat-completions base URL, e.g. http://127.0.0.1:8080/v1 "
+                          "(env KFIX_LLM_BASE_URL)."),
+        click.option("--llm-model", "model", help="Model name sent to the endpoint."),
+        click.option("--llm-key-env", "api_key_env", metavar="VAR",
+                     help="Environment variable holding the API key (default "
+                          "OPENAI_API_KEY; empty: send none)."),
+        click.option("--llm-timeout", "timeout", type=float, help="Seconds per request."),
+        click.option("--llm-retries", "retries", type=int,
+                     help="Retries on 429, 5xx and connection errors."),
+        click.option("--llm-max-tokens", "max_tokens", type=int,
+                     help="Longest answer to ask for."),
+        click.option("--no-cache", is_flag=True,
+                     help="Ask the model again instead of reusing cached answers."),
+    ])(function)

@@ -21,6 +21,8 @@ from kfix.fix.fragments import Fragments
 from kfix.fix.loop import DocumentState, FixLoop
 from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
+from kfix.llm.client import ChatClient, ModelConfig
+from kfix.llm.model_fix import ModelFixes
 from kfix.model import (
     FIXED,
     REJECTED,
@@ -53,6 +55,8 @@ class FixOptions:
     server_dry_run: bool = False
     kubeconfig: str | None = None
     context: str | None = None  # kubeconfig context for the dry run
+    model: ModelConfig | None = None  # --llm: ask it where no fragment exists
+    use_cache: bool = True
 
 
 def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
@@ -110,7 +114,10 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
             return found
 
         known = {**policies.by_id, **(library.policies() if library else {})}
-        loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params),
+        drafter = None
+        if options.model is not None:
+            drafter = ModelFixes(ChatClient(options.model, use_cache=options.use_cache))
+        loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params, drafter),
                        known, schema, frozenset(options.policy_ids))
         states = loop.run(documents)
         if dry_run is not None:

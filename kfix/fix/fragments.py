@@ -9,6 +9,7 @@ add/replace/remove/test operations on well-formed pointers get through.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import os
 import re
@@ -60,23 +61,36 @@ class FragmentError(Exception):
 
 @dataclass(frozen=True)
 class Fragment:
-    path: str
-    template: jinja2.Template = field(repr=False, compare=False)
+    path: str  # a template file, or `model:<name>` for a model's patch
+    template: jinja2.Template | None = field(default=None, repr=False, compare=False)
     allow_remove: bool = False  # `{# kfix: allow-remove #}`: may remove containers, volumes, specs
+    # A model's patch instead of a template: repaired afresh on each document it lands on
+    operations: tuple[Mapping[str, Any], ...] | None = None
+    note: str = ""  # said in the report when the fix is accepted
+
+
+class NeedsDecision(FragmentError):
+    """A model's patch sets a value the policy leaves to a person: a suggestion only."""
+
+
+Drafter = Callable[[Finding, Any, "PolicyInfo | None"], "Fragment | None"]
 
 
 class Fragments:
     """Fragment lookup and rendering for one run; templates compile once."""
 
-    def __init__(self, fix_dirs: Sequence[str] = (), params: Mapping[str, Any] | None = None):
+    def __init__(self, fix_dirs: Sequence[str] = (), params: Mapping[str, Any] | None = None,
+                 drafter: Drafter | None = None):
         self._fix_dirs = list(fix_dirs)
+        self._drafter = drafter  # `kfix fix --llm`: asked when no fragment exists
         self._params = dict(params or {})
         self._environment = ImmutableSandboxedEnvironment(
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._cache: dict[str, Fragment | FragmentError] = {}
 
-    def find(self, finding: Finding, policy: PolicyInfo | None) -> Fragment | None:
+    def find(self, finding: Finding, policy: PolicyInfo | None,
+             document: Any = None) -> Fragment | None:
         """`--fixes` dirs by policy id, then (for a Gatekeeper constraint) by its kind, then
         by `<namespace>.<rule>`; then beside the policy (or the constraint's template).
 
@@ -85,6 +99,8 @@ class Fragments:
         for path in self._candidates(finding, policy):
             if os.path.isfile(path):
                 return self._load(path)
+        if self._drafter is not None and document is not None:
+            return self._drafter(finding, document, policy)
         return None
 
     def _candidates(self, finding: Finding, policy: PolicyInfo | None) -> list[str]:
@@ -123,6 +139,9 @@ class Fragments:
         policy: PolicyInfo | None,
     ) -> list[dict[str, Any]]:
         """The fragment's operations for this finding on this document, checked."""
+        if fragment.operations is not None:
+            return _model_operations(fragment, document, policy)
+        assert fragment.template is not None
         policy_params = dict((policy.custom.get("params") if policy else None) or {})
         context = {
             "doc": document,
@@ -148,6 +167,29 @@ class Fragments:
             raise FragmentError(f"{type(exc).__name__}: {exc}", fragment.path,
                                 _template_line(exc, fragment.path)) from None
         return parse_operations(text, fragment.path)
+
+
+def _model_operations(fragment: Fragment, document: Mapping[str, Any],
+                      policy: PolicyInfo | None) -> list[dict[str, Any]]:
+    """A model's patch, repaired for this document and checked like rendered output; a
+    value the policy's METADATA leaves to a person (`custom.human_decision`, pointer
+    globs such as `*/image`) makes it a suggestion, never a fix."""
+    from kfix.llm.repair import RepairError, repair
+
+    operations = fragment.operations or ()
+    if len(operations) > MAX_OPS:
+        raise FragmentError(f"{len(operations)} operations, more than {MAX_OPS}", fragment.path)
+    checked = [_checked(dict(op), fragment.path) for op in operations]
+    try:
+        repaired = repair(document, checked).operations
+    except RepairError as exc:
+        raise FragmentError(f"patch cannot be repaired: {exc}", fragment.path) from None
+    decisions = (policy.custom.get("human_decision") if policy else None) or []
+    for op in repaired:
+        if any(fnmatch.fnmatchcase(op["path"], str(glob)) for glob in decisions):
+            raise NeedsDecision(f"suggestion only, {op['path']} needs a human decision: "
+                                f"{json.dumps(checked)}", fragment.path)
+    return [_checked(op, fragment.path) for op in repaired]
 
 
 def _policy_context(policy: PolicyInfo | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonpatch
 
-from kfix.fix.fragments import Fragment, FragmentError, Fragments
+from kfix.fix.fragments import Fragment, FragmentError, Fragments, NeedsDecision
 from kfix.fix.schema import SchemaValidator
 from kfix.fix.verify import identity, new_violations, still_present, unsafe
 from kfix.model import (
@@ -131,12 +131,15 @@ class FixLoop:
         for finding in state.open_findings():
             policy = self._policy(finding)
             try:
-                fragment = self._fragments.find(finding, policy)
+                fragment = self._fragments.find(finding, policy, state.content)
                 if fragment is None:
                     self._settle(state, finding, NO_FIX, _no_fix_reason(policy, "no fragment"))
                     continue
                 with self._timed("render"):
                     operations = self._fragments.render(fragment, state.content, finding, policy)
+            except NeedsDecision as exc:
+                self._settle(state, finding, NO_FIX, exc.message, exc.file)
+                continue
             except FragmentError as exc:
                 self._settle(state, finding, REJECTED, f"template error: {exc}")
                 continue
@@ -284,7 +287,8 @@ class FixLoop:
         winners = ", ".join(sorted({c.finding.policy_id for c, _ in applied}))
         for candidate, ops in applied:
             state.operations.extend(ops)
-            self._settle(state, candidate.finding, FIXED, "", candidate.fragment.path, ops)
+            self._settle(state, candidate.finding, FIXED, candidate.fragment.note,
+                         candidate.fragment.path, ops)
         for finding in before:  # fixed along the way by another policy's patch
             if identity(finding) not in state.settled and not still_present(finding, findings):
                 self._settle(state, finding, FIXED, f"resolved by the fix for {winners}")

@@ -7,6 +7,7 @@
 #   severity: medium
 #   profile: best-practice
 #   no_fix_reason: needs a human decision (which image version or digest to pin)
+#   human_decision: ["*/image"]
 #   params:
 #     pinned_images: {}
 package kfix.policies.image_tag_latest

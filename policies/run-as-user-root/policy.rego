@@ -7,7 +7,7 @@
 #   severity: medium
 #   profile: restricted
 #   no_fix_reason: needs a human decision (which non-zero UID the image can run as; pass it as params.run_as_user)
-#   human_decision: [run_as_user]
+#   human_decision: ["*/runAsUser"]
 #   params:
 #     run_as_user: null
 package kfix.policies.run_as_user_root

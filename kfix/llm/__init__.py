@@ -1,0 +1,1 @@
+"""Optional model drafting: nothing a model says is trusted until kfix verifies it."""
