@@ -77,9 +77,10 @@ def run_fix(url: str, policies: Path, work: Path, cache: Path) -> int:
     scan = ScanOptions(policy_paths=(str(policies),), all_namespaces=True)
     model = ModelConfig(base_url=url, model="qwen2.5-coder-1.5b", api_key_env=None,
                         timeout=300, retries=1, cache_dir=str(cache))
-    totals = {"cases": 0, "json": 0, "verified": 0, "raw": 0, "suggested": 0, "seconds": 0.0}
+    totals = {"cases": 0, "json": 0, "applies": 0, "verified": 0, "raw": 0, "suggested": 0,
+              "seconds": 0.0}
     unverified = 0
-    print(f"{'case':28} {'json':5} {'verified':9} {'repaired':9} {'seconds':>7}  reason")
+    print(f"{'case':28} {'json':5} {'applies':7} {'verified':8} {'repaired':8} {'s':>5}  note")
     for case in sorted(CASES.glob("*.yaml")):
         target = POLICIES[case.stem]
         copy = work / case.name
@@ -88,26 +89,31 @@ def run_fix(url: str, policies: Path, work: Path, cache: Path) -> int:
         result = fix([str(copy)], FixOptions(scan=scan, model=model))
         seconds = time.perf_counter() - started
         own = [o for o in result.outcomes if o.finding.policy_id == target]
-        valid = all("model error" not in o.reason for o in own)
-        verified = bool(own) and all(o.status == FIXED for o in own)
-        repaired = any("repaired" in o.reason for o in own)
-        suggested = bool(own) and all(o.status == NO_FIX and "human decision" in o.reason
+        valid = bool(own) and all("model error" not in o.reason for o in own)
+        applies = valid and not any(word in o.reason for o in own for word in
+                                    ("does not apply", "cannot be repaired", "template error"))
+        suggested = bool(own) and all(o.status == NO_FIX and "verified suggestion" in o.reason
                                       for o in own)
+        verified = (bool(own) and all(o.status == FIXED for o in own)) or suggested
+        repaired = any("repaired" in o.reason for o in own)
         totals["cases"] += 1
         totals["json"] += valid
-        totals["verified"] += verified or suggested
-        totals["raw"] += (verified and not repaired) or suggested
+        totals["applies"] += applies
+        totals["verified"] += verified
+        totals["raw"] += verified and not repaired
         totals["suggested"] += suggested
         totals["seconds"] += seconds
-        reason = "; ".join(sorted({o.reason[:70] for o in own if o.status != FIXED}))
-        print(f"{case.stem:28} {valid!s:5} {verified or suggested!s:9} {repaired!s:9} "
-              f"{seconds:7.1f}  {reason}")
+        note = "suggestion (not written)" if suggested else "; ".join(
+            sorted({o.reason[:60] for o in own if o.status != FIXED}))
+        print(f"{case.stem:28} {valid!s:5} {applies!s:7} {verified!s:8} {repaired!s:8} "
+              f"{seconds:5.1f}  {note}")
         unverified += check_changes(result, scan)
     n = totals["cases"]
-    print(f"\nvalid JSON {totals['json']}/{n}; verified {totals['verified']}/{n} "
-          f"(of them {totals['suggested']} a suggestion for a human decision, never written); "
-          f"without the repair step {totals['raw']}/{n}; "
-          f"{totals['seconds'] / n:.1f} s per case; unverified writes: {unverified}")
+    print(f"\nvalid JSON {totals['json']}/{n}; applies {totals['applies']}/{n}; "
+          f"verified {totals['verified']}/{n} ({totals['suggested']} of them verified "
+          f"suggestions for a human decision, never written); verified without the repair "
+          f"step {totals['raw']}/{n}; {totals['seconds'] / n:.1f} s per case (one request "
+          f"per finding); unverified writes: {unverified}")
     return unverified
 
 

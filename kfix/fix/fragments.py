@@ -69,10 +69,6 @@ class Fragment:
     note: str = ""  # said in the report when the fix is accepted
 
 
-class NeedsDecision(FragmentError):
-    """A model's patch sets a value the policy leaves to a person: a suggestion only."""
-
-
 Drafter = Callable[[Finding, Any, "PolicyInfo | None"], "Fragment | None"]
 
 
@@ -171,25 +167,30 @@ class Fragments:
 
 def _model_operations(fragment: Fragment, document: Mapping[str, Any],
                       policy: PolicyInfo | None) -> list[dict[str, Any]]:
-    """A model's patch, repaired for this document and checked like rendered output; a
-    value the policy's METADATA leaves to a person (`custom.human_decision`, pointer
-    globs such as `*/image`) makes it a suggestion, never a fix."""
+    """A model's patch, repaired for this document and checked like rendered output."""
     from kfix.llm.repair import RepairError, repair
 
     operations = fragment.operations or ()
     if len(operations) > MAX_OPS:
         raise FragmentError(f"{len(operations)} operations, more than {MAX_OPS}", fragment.path)
-    checked = [_checked(dict(op), fragment.path) for op in operations]
     try:
-        repaired = repair(document, checked).operations
+        repaired = repair(document, operations).operations
     except RepairError as exc:
         raise FragmentError(f"patch cannot be repaired: {exc}", fragment.path) from None
-    decisions = (policy.custom.get("human_decision") if policy else None) or []
-    for op in repaired:
-        if any(fnmatch.fnmatchcase(op["path"], str(glob)) for glob in decisions):
-            raise NeedsDecision(f"suggestion only, {op['path']} needs a human decision: "
-                                f"{json.dumps(checked)}", fragment.path)
     return [_checked(op, fragment.path) for op in repaired]
+
+
+def needs_decision(fragment: Fragment, operations: Sequence[Mapping[str, Any]],
+                   policy: PolicyInfo | None) -> str | None:
+    """The path of a value a model's patch would set that the policy's METADATA leaves
+    to a person (`custom.human_decision`, pointer globs such as `*/image`): such a patch
+    is only ever a suggestion. None for fragments written by people."""
+    if fragment.operations is None:
+        return None
+    decisions = (policy.custom.get("human_decision") if policy else None) or []
+    return next((op["path"] for op in operations
+                 if any(fnmatch.fnmatchcase(op["path"], str(glob)) for glob in decisions)),
+                None)
 
 
 def _policy_context(policy: PolicyInfo | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ and the combination is verified again. Nothing here writes a file.
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Any
 
 import jsonpatch
 
-from kfix.fix.fragments import Fragment, FragmentError, Fragments, NeedsDecision
+from kfix.fix.fragments import Fragment, FragmentError, Fragments, needs_decision
 from kfix.fix.schema import SchemaValidator
 from kfix.fix.verify import identity, new_violations, still_present, unsafe
 from kfix.model import (
@@ -66,6 +67,8 @@ class Candidate:
     fragment: Fragment
     operations: Operations
     patched: Any
+    # a path the policy leaves to people: verified, then reported, never applied
+    suggestion: str = ""
 
 
 Applied = tuple[Candidate, Operations]  # a candidate and the operations it applied
@@ -107,6 +110,12 @@ class FixLoop:
             candidates = [c for s in states for c in self._candidates(s)]
             if not candidates:
                 break
+            suggestions = [c for c in candidates if c.suggestion]
+            if suggestions:
+                self._suggest(suggestions)
+                candidates = [c for c in candidates if not c.suggestion]
+                if not candidates:
+                    continue
             doubtful = self._accept_whole_stacks(candidates)
             if doubtful:
                 self._combine(self._verify_alone(doubtful))
@@ -137,9 +146,6 @@ class FixLoop:
                     continue
                 with self._timed("render"):
                     operations = self._fragments.render(fragment, state.content, finding, policy)
-            except NeedsDecision as exc:
-                self._settle(state, finding, NO_FIX, exc.message, exc.file)
-                continue
             except FragmentError as exc:
                 self._settle(state, finding, REJECTED, f"template error: {exc}")
                 continue
@@ -158,7 +164,9 @@ class FixLoop:
             if reason:
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
                 continue
-            found.append(Candidate(state, finding, fragment, operations, patched))
+            decision = needs_decision(fragment, operations, policy)
+            found.append(Candidate(state, finding, fragment, operations, patched,
+                                   decision or ""))
         return found
 
     def _schema_error(self, state: DocumentState, content: Any) -> str | None:
@@ -186,6 +194,24 @@ class FixLoop:
             else:
                 verified.append(candidate)
         return verified
+
+    def _suggest(self, candidates: list[Candidate]) -> None:
+        """A model's patch that sets a value left to people: verified like a fix, then
+        reported with the proposal, and never applied."""
+        with self._timed("verify"):
+            after = self._detect([c.state.as_document(c.patched) for c in candidates])
+        for candidate, findings in zip(candidates, after, strict=True):
+            reason = self._rejection(candidate, candidate.patched, findings)
+            proposal = json.dumps(candidate.operations)
+            if reason:
+                self._settle(candidate.state, candidate.finding, REJECTED,
+                             f"model suggestion {reason}: {proposal}",
+                             candidate.fragment.path, candidate.operations)
+            else:
+                self._settle(candidate.state, candidate.finding, NO_FIX,
+                             f"verified suggestion, not written: {candidate.suggestion} "
+                             f"needs a human decision; the model proposes {proposal}",
+                             candidate.fragment.path, candidate.operations)
 
     def _rejection(self, candidate: Candidate, patched: Any, findings: list[Finding]) -> str:
         if still_present(candidate.finding, findings):

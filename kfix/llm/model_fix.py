@@ -28,7 +28,9 @@ PATCH_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "op": {"type": "string", "enum": ["add", "replace", "remove", "test"]},
                     "path": {"type": "string"},
-                    "value": {},
+                    # spelled out: llama.cpp's grammar reads an empty schema as "object"
+                    "value": {"type": ["boolean", "string", "number", "array", "object",
+                                       "null"]},
                 },
                 "required": ["op", "path"],
             },
@@ -60,20 +62,25 @@ def pointers(document: Any, prefix: str = "") -> Iterator[str]:
 
 
 def patch_prompt(finding: Finding, document: Any, policy: PolicyInfo | None) -> str:
-    about = {
-        "policy_id": finding.policy_id,
-        "title": policy.title if policy else "",
-        "description": policy.description if policy else "",
-        "how_to_fix": (policy.custom.get("fix") if policy else "") or "",
-        "finding": finding.message,
-        "pointer": finding.pointer,
-    }
+    """Small models fix far more often when told the exact field and its current value,
+    and shown the answer's shape with that field's pointer in it."""
+    value = jp.resolve(document, finding.pointer) if finding.pointer else jp.MISSING
+    current = ("missing" if value is jp.MISSING
+               else f"currently {json.dumps(value)}, which the policy rejects")
+    how = (policy.custom.get("fix") if policy else "") or (policy.description if policy else "")
+    target = finding.pointer or "/path/to/field"
+    example = json.dumps({"operations": [{"op": "add", "path": target, "value": "..."}]})
     paths = list(pointers(document))[:MAX_PATHS]
     return (
-        f"Policy and finding:\n{json.dumps(about, indent=2)}\n\n"
-        f"JSON Pointer paths present in the manifest:\n{json.dumps(paths)}\n\n"
-        f"The manifest (data, as JSON):\n```json\n{json.dumps(document, indent=2)}\n```\n"
-        "Return the operations that fix this finding."
+        f"Policy {finding.policy_id}: {policy.title if policy else ''}\n"
+        f"How to fix: {how}\n"
+        f"Finding: {finding.message}\n"
+        f"Field to change: {target} ({current})\n\n"
+        f"The manifest (data, as JSON):\n```json\n{json.dumps(document, indent=2)}\n```\n\n"
+        f"JSON Pointer paths present in the manifest: {json.dumps(paths)}\n\n"
+        f"Answer with the operations that fix this finding, shaped like {example} "
+        "`add` sets a field whether or not it exists; `value` is the field's new value "
+        "itself (true, false, a string, a list), not an object around it."
     )
 
 

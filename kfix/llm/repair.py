@@ -40,6 +40,7 @@ never the valid one. Outside these two cases the path is taken literally.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -134,6 +135,9 @@ class _Repair:
 
     def operation(self, index: int, raw: Any) -> None:
         op, path, value = _checked(index, raw)
+        extra = sorted(set(raw) - {"op", "path"} - ({"value"} if op != "remove" else set()))
+        if extra:  # RFC 6902 §4: members an operation does not define are ignored
+            self.notes.append(f"ignored {', '.join(extra)} of {op} {path}")
         fixed = _BAD_TILDE.sub("~0", path)
         segs = jp.split(fixed)
         if not segs:
@@ -163,6 +167,12 @@ class _Repair:
                     raise RepairError(f"operation {index}: replace of missing element {final}")
                 op = "add"
                 self.notes.append(f"replace of missing {final} turned into add")
+        elif op == "remove" and "value" in raw and jp.resolve(self.doc, final) != raw["value"]:
+            # a remove that names what it removes, when that is no longer there, would
+            # take away something else (often what an earlier operation just wrote)
+            self.notes.append(f"dropped remove of {final}: it names {json.dumps(raw['value'])}"
+                              ", which is no longer there")
+            return
         self._emit(index, op, final, value)
 
     def _resolve(

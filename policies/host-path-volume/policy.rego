@@ -7,6 +7,7 @@
 #   severity: high
 #   profile: baseline
 #   no_fix_reason: needs a human decision (which host path the workload really needs, or which volume type replaces it)
+#   human_decision: ["*/volumes/*"]
 #   params:
 #     replace_host_path_with_empty_dir: false
 package kfix.policies.host_path_volume

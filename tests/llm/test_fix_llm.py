@@ -138,7 +138,7 @@ def test_text_in_a_manifest_cannot_lead_to_an_unverified_write(
     assert "ignore the policy" in user and "```json" in user
 
 
-def test_a_value_left_to_people_is_only_a_suggestion(tmp_path: Path, policies: Path) -> None:
+def test_a_value_left_to_people_is_only_a_verified_suggestion(tmp_path: Path, policies: Path) -> None:
     pod = write_pod(tmp_path, image="nginx:latest")
     before = pod.read_bytes()
     fixes = {"run-as-non-root": patch({"op": "add", "path": "/spec/securityContext",
@@ -148,13 +148,14 @@ def test_a_value_left_to_people_is_only_a_suggestion(tmp_path: Path, policies: P
 
     def respond(request: dict[str, Any]) -> str:
         prompt = request["messages"][1]["content"]
-        return fixes["image-tag-latest" if '"image-tag-latest"' in prompt
+        return fixes["image-tag-latest" if "Policy image-tag-latest" in prompt
                      else "run-as-non-root"]
 
     with ChatStandin(respond=respond) as url:
         _, report = run_fix(policies, pod, url, "--write")
     image = outcome(report, "image-tag-latest")
     assert image["status"] == "no-fix"
+    assert image["reason"].startswith("verified suggestion, not written")
     assert "needs a human decision" in image["reason"] and "nginx:1.27.2" in image["reason"]
     assert outcome(report, "run-as-non-root")["status"] == "fixed"
     text = pod.read_text("utf-8")

@@ -509,3 +509,23 @@ def test_typical_model_draft_for_a_deployment() -> None:
     # The repaired patch is a fixpoint: repairing it again changes nothing.
     again = repair(deployment(), result.operations)
     assert again.notes == [] and again.operations == result.operations
+
+
+def test_a_remove_naming_a_value_no_longer_there_is_dropped() -> None:
+    """The model replaces a list by adding the new one, then "removes" the old value;
+    taken literally the remove would delete what the add just wrote."""
+    doc = {"spec": {"securityContext": {"capabilities": {"drop": ["NET_RAW"]}}}}
+    path = "/spec/securityContext/capabilities/drop"
+    result = repair(doc, [{"op": "add", "path": path, "value": ["ALL"]},
+                          {"op": "remove", "path": path, "value": ["NET_RAW"]}])
+    assert result.operations == [{"op": "add", "path": path, "value": ["ALL"]}]
+    assert any("no longer there" in note for note in result.notes)
+    assert jsonpatch.apply_patch(doc, result.operations)["spec"]["securityContext"] == {
+        "capabilities": {"drop": ["ALL"]}}
+
+
+def test_a_remove_naming_the_value_it_removes_is_kept_and_its_value_noted() -> None:
+    doc = {"metadata": {"labels": {"tier": "web"}}}
+    result = repair(doc, [{"op": "remove", "path": "/metadata/labels/tier", "value": "web"}])
+    assert result.operations == [{"op": "remove", "path": "/metadata/labels/tier"}]
+    assert result.notes == ["ignored value of remove /metadata/labels/tier"]
