@@ -138,7 +138,8 @@ def test_text_in_a_manifest_cannot_lead_to_an_unverified_write(
     assert "ignore the policy" in user and "```json" in user
 
 
-def test_a_value_left_to_people_is_only_a_verified_suggestion(tmp_path: Path, policies: Path) -> None:
+def test_a_value_left_to_people_is_only_a_verified_suggestion(
+        tmp_path: Path, policies: Path) -> None:
     pod = write_pod(tmp_path, image="nginx:latest")
     before = pod.read_bytes()
     fixes = {"run-as-non-root": patch({"op": "add", "path": "/spec/securityContext",
