@@ -32,7 +32,7 @@ from kfix.gatekeeper.templates import (
     read_constraint,
     read_template,
 )
-from kfix.model import Document
+from kfix.model import Document, Problem
 from kfix.regotest import Coverage, coverage_of
 
 SUITE_API = "test.gatekeeper.sh/v1alpha1"
@@ -72,6 +72,7 @@ class VerifyResult:
     suites: tuple[SuiteResult, ...]
     coverage: Coverage | None = None
     seconds: float = 0.0
+    problems: tuple[Problem, ...] = ()  # files that do not parse
 
     def count(self, level: str, status: str) -> int:
         items: dict[str, Sequence[Any]] = {
@@ -83,8 +84,8 @@ class VerifyResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(self.count(level, FAILED) for level in ("suites", "tests", "cases")) \
-            else 0
+        failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
+        return 1 if failed or self.problems else 0
 
 
 @dataclass(frozen=True)
@@ -123,28 +124,32 @@ class Filter:
         return bool(self._case.search(name) and self._test.search(test))
 
 
-def find_suites(paths: Sequence[str]) -> list[Document]:
-    """Suite documents in the given files, or in directories searched recursively."""
-    found = []
+def find_suites(paths: Sequence[str]) -> tuple[list[Document], list[Problem]]:
+    """Suite documents in the given files, or in directories searched recursively, and
+    the files that do not parse: one of them may be a suite, so they fail the run."""
+    found: list[Document] = []
+    problems: list[Problem] = []
     for item in loader.load(loader.discover(paths)):
         if item.problem:
-            continue  # a broken file is only an error if a suite names it
+            problems.append(item.problem)
+            continue
         found += [d for d in item.documents if isinstance(d.content, Mapping)
                   and d.content.get("kind") == "Suite"
                   and d.content.get("apiVersion") == SUITE_API]
-    if not found:
+    if not found and not problems:
         raise UsageError(f"no Suite ({SUITE_API}) found in {', '.join(paths)}")
-    return found
+    return found, problems
 
 
 def verify(paths: Sequence[str], options: VerifyOptions = VerifyOptions()) -> VerifyResult:
     started = time.perf_counter()
     runner = _Runner(Filter(options.run), options)
-    suites = tuple(runner.suite(doc) for doc in find_suites(paths))
+    documents, problems = find_suites(paths)
+    suites = tuple(runner.suite(doc) for doc in documents)
     coverage = None
     if options.coverage:
         coverage = coverage_of(runner.coverage_reports, sorted(runner.template_files))
-    return VerifyResult(suites, coverage, time.perf_counter() - started)
+    return VerifyResult(suites, coverage, time.perf_counter() - started, tuple(problems))
 
 
 class _CaseFailed(Exception):

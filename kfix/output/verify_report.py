@@ -26,6 +26,9 @@ def pass_rate(result: VerifyResult) -> float:
 
 
 def _failures(result: VerifyResult) -> Iterator[dict[str, str]]:
+    for problem in result.problems:
+        yield {"suite": problem.file, "test": "", "case": "", "expected": "a readable file",
+               "actual": str(problem)}
     for suite in result.suites:
         if suite.error:
             yield {"suite": suite.path, "test": "", "case": "", "expected": "",
@@ -41,7 +44,7 @@ def _failures(result: VerifyResult) -> Iterator[dict[str, str]]:
 
 
 def pretty(result: VerifyResult, verbose: bool = False) -> str:
-    lines: list[str] = []
+    lines = [f"ERR\t{problem}" for problem in result.problems]
     for suite in result.suites:
         lines += _suite_lines(suite, verbose)
     counts = ", ".join(
@@ -101,6 +104,13 @@ def junit(result: VerifyResult, verbose: bool = False) -> str:
     """One <testsuite> per suite file, one <testcase> per case (or per test that could
     not run), named `test//case` as --run addresses them."""
     root = ElementTree.Element("testsuites")
+    if result.problems:
+        element = ElementTree.SubElement(root, "testsuite", name="unreadable files",
+                                         tests=str(len(result.problems)),
+                                         failures=str(len(result.problems)))
+        for problem in result.problems:
+            case = ElementTree.SubElement(element, "testcase", name=problem.file)
+            ElementTree.SubElement(case, "failure", message=str(problem)).text = str(problem)
     for suite in result.suites:
         element = ElementTree.SubElement(root, "testsuite", name=suite.path,
                                          time=f"{suite.seconds:.3f}")

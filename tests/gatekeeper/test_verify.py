@@ -318,3 +318,16 @@ def test_verbose_lists_passing_cases() -> None:
     assert "--- SKIP: skipped-case" in loud.output
     assert "--- PASS" not in quiet.output
     assert f"ok\t{LABELS / 'suite.yaml'}" in quiet.output
+
+
+def test_a_file_that_does_not_parse_fails_the_run_and_is_named(suite_dir: Path) -> None:
+    """It may have been a suite: silently passing over it would lose its tests."""
+    suite(suite_dir, f"""
+        - name: right
+          object: {ALLOWED}
+    """)
+    write(suite_dir / "broken.yaml", "kind: Suite\ntests: [\n")
+    result = CliRunner().invoke(cli, ["verify", str(suite_dir)])
+    assert result.exit_code == 1
+    assert "ERR" in result.output and "broken.yaml:" in result.output
+    assert "cases: 1 passed, 0 failed" in result.output
