@@ -107,7 +107,7 @@ def run_fixtures(paths: Sequence[str], fixtures: str | None = None,
     if os.path.isdir(root):
         homes = {e.info.id: os.path.join(root, e.info.id) for e in entries
                  if os.path.isdir(os.path.join(root, e.info.id))}
-        cases = _detection_cases(homes, options) + _fix_cases(homes, options)
+        cases = _detection_cases(homes, options) + fix_pair_cases(homes, options)
     fix_coverage = _fix_coverage(entries) if coverage else None
     return FixtureRunResult(tuple(cases), fix_coverage, root)
 
@@ -214,7 +214,10 @@ def _positive_message(policy: str, file: str, own: Sequence[Finding]) -> str:
     return f"expected {policy} in every document, got nothing in document(s) {listed}"
 
 
-def _fix_cases(homes: Mapping[str, str], options: ScanOptions) -> list[FixtureCase]:
+def fix_pair_cases(homes: Mapping[str, str], options: ScanOptions,
+                   fix_dirs: Sequence[str] = ()) -> list[FixtureCase]:
+    """Each fix/<case>.before.yaml fixed into its .after.yaml's content, and each after
+    file passing every policy; `fix_dirs` puts a fragment under test (`kfix draft`)."""
     from kfix.fixer import FixOptions, fix  # the schema machinery loads only when needed
 
     cases: list[FixtureCase] = []
@@ -237,7 +240,7 @@ def _fix_cases(homes: Mapping[str, str], options: ScanOptions) -> list[FixtureCa
                 copy = os.path.join(folder, os.path.basename(before))
                 shutil.copyfile(before, copy)
                 result = fix([copy], FixOptions(scan=options, policy_ids=(policy,),
-                                                params=params))
+                                                params=params, fix_dirs=tuple(fix_dirs)))
                 message = _fix_message(policy, before, after, copy, result)
                 cases.append(FixtureCase(policy, before, FIX_TURNS, not message, message))
     if afters:

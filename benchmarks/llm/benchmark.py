@@ -150,6 +150,9 @@ def run_draft(url: str, policies: Path, fixtures: Path) -> None:
         last = (done.stdout.strip().splitlines() or done.stderr.strip().splitlines() or [""])[-1]
         print(f"draft {policy:28} exit {done.returncode} {time.perf_counter() - started:6.1f}s"
               f"  {last[:90]}")
+        drafted = policies / policy / "fix.yaml.j2"
+        if done.returncode == 0 and drafted.exists():
+            print("    " + drafted.read_text("utf-8").replace("\n", "\n    ").rstrip())
     print(f"\ndrafts accepted (verified on every fixture): {accepted}/{len(POLICIES)}")
 
 

@@ -175,10 +175,16 @@ def build_prompt(policy: PolicyInfo, positives: Sequence[str], negatives: Sequen
 
 
 def verify(fragment: str, policy: PolicyInfo, positives: Sequence[str],
-           negatives: Sequence[str], scan: ScanOptions
+           negatives: Sequence[str], scan: ScanOptions, fixtures: str = ""
            ) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """Reasons the draft fails (none: accepted) and (fixture, before, after) per positive."""
+    """Reasons the draft fails (none: accepted) and (fixture, before, after) per positive.
+
+    Fix pairs the policy already has are the strongest check: a draft must turn each
+    before file into its after file, so a fragment that passes the policy with a wrong
+    value (a memory size as the cpu limit) is caught where one exists.
+    """
     from kfix.fixer import FixOptions, fix
+    from kfix.fixture_suites import fix_pair_cases
 
     reasons: list[str] = []
     produced: list[tuple[str, str, str]] = []
@@ -216,6 +222,10 @@ def verify(fragment: str, policy: PolicyInfo, positives: Sequence[str],
                                        f"{outcome.reason or outcome.finding.message}")
                 for change in result.changes:
                     produced.append((source, change.before, change.after))
+        if fixtures:
+            home = {policy.id: os.path.join(fixtures, policy.id)}
+            reasons.extend(f"{os.path.relpath(case.file, fixtures)}: {case.message}"
+                           for case in fix_pair_cases(home, scan, (fixes,)) if not case.passed)
     return reasons, produced
 
 
@@ -246,7 +256,8 @@ def draft(policy_id: str, client: ChatClient, options: DraftOptions,
             attempts.append(Attempt(str(fragment), ("the answer held no fragment text",)))
             say(f"attempt {number}: rejected")
             continue
-        reasons, produced = verify(fragment, policy, positives, negatives, options.scan)
+        reasons, produced = verify(fragment, policy, positives, negatives, options.scan,
+                                   fixtures)
         if reasons:
             attempts.append(Attempt(fragment, tuple(reasons)))
             say(f"attempt {number}: rejected")

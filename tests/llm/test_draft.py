@@ -163,3 +163,18 @@ def test_the_prompt_holds_rego_fixtures_examples_and_pointers(pack: Path) -> Non
     assert f"Example fragment of policy {POLICY}" not in user
     assert '"/spec/jobTemplate/spec/template/spec/automountServiceAccountToken"' in user
     assert request.json["response_format"]["json_schema"]["schema"]["required"] == ["fragment"]
+
+
+def test_a_draft_must_reproduce_the_fix_pairs_the_policy_already_has(pack: Path) -> None:
+    """Finding gone, nothing new, idempotent: yet it also writes a label nobody asked
+    for, which the existing before/after pairs catch."""
+    shutil.copytree(REPO / "fixtures" / POLICY / "fix", pack / "fixtures" / POLICY / "fix")
+    extra = GOOD + '- {{ set("/metadata/labels/touched-by", "kfix") }}\n'
+    before = snapshot(pack)
+    standin = ChatStandin([fragment(extra)])
+    with standin as url:
+        result = run(pack, url, "--retries", "0")
+    assert result.exit_code == 1, result.output
+    assert "deployment-missing.before.yaml" in result.output
+    assert "expected the content of" in result.output
+    assert snapshot(pack) == before
