@@ -34,7 +34,6 @@ ACTIONS = ("deny", "warn", "dryrun")
 class Template:
     kind: str
     file: str
-    line: int
     modules: Mapping[str, str]  # engine module name → Rego v1 source, packages moved
     schema: Mapping[str, Any] | None  # openAPIV3Schema of spec.parameters
     annotations: Mapping[str, str] = field(default_factory=dict)
@@ -72,7 +71,8 @@ class Library:
     def modules(self) -> dict[str, str]:
         return {n: s for t in self.templates.values() for n, s in t.modules.items()}
 
-    def origin(self, module: str) -> str:
+    @staticmethod
+    def origin(module: str) -> str:
         """The YAML file an engine module name came from."""
         return module.split("#", 1)[0]
 
@@ -196,7 +196,6 @@ def read_template(doc: Document) -> tuple[Template | None, list[Problem]]:
     return Template(
         kind=kind,
         file=doc.file,
-        line=doc.line,
         modules=_modules(doc, kind, *sources),
         schema=schema if isinstance(schema, Mapping) else None,
         annotations=annotations if isinstance(annotations, Mapping) else {},
