@@ -56,15 +56,8 @@ def _matches_object(
     """Every criterion of `match` against one of the review's objects."""
     metadata = obj.get("metadata") or {}
     group, kind = _group_kind(review, obj)
-    is_namespace = group == "" and kind == "Namespace"
+    is_namespace, ns_name, ns_labels = _namespace_of(review, obj, namespaces)
     name = metadata.get("name") or ""
-    # ns_labels is None when the object's Namespace is unknown.
-    if is_namespace:
-        ns_name, ns_labels = name, metadata.get("labels") or {}
-    else:
-        ns_name = review.get("namespace") or metadata.get("namespace") or ""
-        ns_obj = namespaces.get(ns_name) if ns_name else None
-        ns_labels = None if ns_obj is None else (ns_obj.get("metadata") or {}).get("labels") or {}
     # Cluster-scoped: no namespace at all, which namespace criteria cannot disqualify.
     cluster_scoped = not is_namespace and not ns_name
 
@@ -97,6 +90,35 @@ def _matches_object(
         _wildcard_matches(wanted, name)
         or _generate_name_matches(wanted, metadata.get("generateName") or "")
     )
+
+
+def _namespace_of(review: Mapping[str, Any], obj: Mapping[str, Any],
+                  namespaces: Mapping[str, Mapping[str, Any]]
+                  ) -> tuple[bool, str, Mapping[str, Any] | None]:
+    """(is a Namespace, its namespace's name, that Namespace's labels or None when the
+    Namespace is unknown); a Namespace object is its own namespace."""
+    metadata = obj.get("metadata") or {}
+    group, kind = _group_kind(review, obj)
+    if group == "" and kind == "Namespace":
+        return True, metadata.get("name") or "", metadata.get("labels") or {}
+    ns_name = review.get("namespace") or metadata.get("namespace") or ""
+    ns_obj = namespaces.get(ns_name) if ns_name else None
+    labels = None if ns_obj is None else (ns_obj.get("metadata") or {}).get("labels") or {}
+    return False, ns_name, labels
+
+
+def unresolved_namespace(match: Mapping[str, Any] | None, review: Mapping[str, Any],
+                         namespaces: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The namespace a namespaceSelector needs but `namespaces` lacks: Gatekeeper (and so
+    gator) reports an error there, where `matches` answers False."""
+    if not match or match.get("namespaceSelector") is None:
+        return None
+    for obj in (review.get("object"), review.get("oldObject")):
+        if obj:
+            _, name, labels = _namespace_of(review, obj, namespaces)
+            if name and labels is None:
+                return str(name)
+    return None
 
 
 def _group_kind(review: Mapping[str, Any], obj: Mapping[str, Any]) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from kfix import loader
 from kfix.engine.lint import LintOptions
 from kfix.errors import KfixError, UsageError
 from kfix.gatekeeper.evaluate import Checker, Violation
+from kfix.gatekeeper.match import unresolved_namespace
 from kfix.gatekeeper.review import (
     inventory,
     is_admission_review,
@@ -262,7 +263,13 @@ class _Runner:
             review = review_of(content)
         else:
             raise KfixError("the object is not a mapping", reviewed.file, reviewed.line)
-        (found,) = checker.review([review], namespaces_of(objects), inventory(objects))
+        namespaces = namespaces_of(objects)
+        for constraint in checker.library.constraints:
+            missing = unresolved_namespace(constraint.match, review, namespaces)
+            if missing:
+                raise KfixError(f"{constraint.id}: namespaceSelector needs Namespace "
+                                f"{missing!r}, which the case's inventory does not hold")
+        (found,) = checker.review([review], namespaces, inventory(objects))
         if checker.problems:
             raise KfixError(str(checker.problems.pop()))
         return [v for vs in found.values() for v in vs]

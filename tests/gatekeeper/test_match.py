@@ -454,3 +454,19 @@ def test_invalid_label_keys(key: str) -> None:
     assert errors == [
         f"spec.match.labelSelector.matchExpressions[0].key: {key!r} is not a valid label key"
     ]
+
+
+def test_unresolved_namespace_names_what_a_namespace_selector_lacks() -> None:
+    from kfix.gatekeeper.match import unresolved_namespace
+
+    selector = {"namespaceSelector": {"matchLabels": {"env": "prod"}}}
+    pod = {"kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "shop",
+           "object": {"apiVersion": "v1", "kind": "Pod",
+                      "metadata": {"name": "p", "namespace": "shop"}}}
+    shop = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    assert unresolved_namespace(selector, pod, {}) == "shop"
+    assert unresolved_namespace(selector, pod, {"shop": shop}) is None
+    assert unresolved_namespace({"kinds": [{"kinds": ["Pod"]}]}, pod, {}) is None
+    namespace = {"kind": {"group": "", "version": "v1", "kind": "Namespace"},
+                 "object": shop}
+    assert unresolved_namespace(selector, namespace, {}) is None  # its own labels

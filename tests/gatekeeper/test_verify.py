@@ -331,3 +331,34 @@ def test_a_file_that_does_not_parse_fails_the_run_and_is_named(suite_dir: Path) 
     assert result.exit_code == 1
     assert "ERR" in result.output and "broken.yaml:" in result.output
     assert "cases: 1 passed, 0 failed" in result.output
+
+
+def test_a_namespace_selector_without_its_namespace_fails_the_case_as_in_gator(
+        tmp_path: Path) -> None:
+    """gator errors when a namespaceSelector meets an object whose Namespace it was not
+    given; passing quietly as "no violation" would hide a missing inventory file."""
+    home = tmp_path / "selector"
+    shutil.copytree(LIBRARY / "matchselectors", home)
+    write(home / "suite.yaml", """
+        kind: Suite
+        apiVersion: test.gatekeeper.sh/v1alpha1
+        tests:
+        - name: selector
+          template: template.yaml
+          constraint: samples/match-namespace-selector/constraint.yaml
+          cases:
+          - name: no-inventory
+            object: samples/match-namespace-selector/example_pod_open.yaml
+            assertions:
+            - violations: no
+          - name: with-inventory
+            object: samples/match-namespace-selector/example_pod_open.yaml
+            inventory: [samples/match-namespace-selector/inventory_namespaces.yaml]
+            assertions:
+            - violations: no
+        """)
+    result = run(str(home / "suite.yaml"), "-o", "json")
+    assert result.exit_code == 1
+    (failure,) = as_json(result)["failures"]
+    assert failure["case"] == "no-inventory"
+    assert "namespaceSelector needs Namespace" in failure["actual"]
