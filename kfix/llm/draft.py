@@ -8,6 +8,7 @@ the prompt for another attempt.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -285,11 +286,20 @@ def _pairs(fixtures: str, policy_id: str,
 
 
 def _write(target: str, fragment: str, pairs: Sequence[PairFile]) -> None:
-    text = fragment if fragment.endswith("\n") else fragment + "\n"
-    write_atomic(target, text)
-    for pair in pairs:
-        write_atomic(pair.before_path, pair.before)
-        write_atomic(pair.after_path, pair.after)
+    """Pairs first, the fragment last: the fix goes live only with every pair in place,
+    and pairs already written are taken back if a later write fails."""
+    written: list[str] = []
+    try:
+        for pair in pairs:
+            for path, text in ((pair.before_path, pair.before), (pair.after_path, pair.after)):
+                write_atomic(path, text)
+                written.append(path)
+        write_atomic(target, _with_newline(fragment))
+    except BaseException:
+        for path in written:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise
 
 
 def render(result: DraftResult) -> str:

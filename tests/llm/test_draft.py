@@ -178,3 +178,13 @@ def test_a_draft_must_reproduce_the_fix_pairs_the_policy_already_has(pack: Path)
     assert "deployment-missing.before.yaml" in result.output
     assert "expected the content of" in result.output
     assert snapshot(pack) == before
+
+
+def test_a_pair_that_cannot_be_written_leaves_no_fragment(pack: Path) -> None:
+    (pack / "fixtures" / POLICY / "fix").write_text("a file where the fix/ directory goes")
+    standin = ChatStandin([fragment(GOOD)])
+    with standin as url:
+        result = run(pack, url)
+    assert result.exit_code == 1
+    assert "kfix: error:" in result.output
+    assert not (pack / "policies" / POLICY / "fix.yaml.j2").exists()
