@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 
 from kfix import loader
-from kfix.engine.rego_source import IDENT, Token, tokenize
+from kfix.engine.rego_source import IDENT, Token, outline, tokenize
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.errors import KfixError
 from kfix.gatekeeper.match import match_errors
@@ -245,6 +245,9 @@ def _modules(doc: Document, kind: str, rego_pointer: str, libs: list[tuple[str, 
     own = _package(converted[0][2])
     if not own:
         raise DefinitionError("Rego has no package", doc.file, doc.line_of(rego_pointer))
+    if not any(head.name == "violation" for head in outline(converted[0][2]).rules):
+        raise DefinitionError("the template's Rego defines no `violation` rule, which is "
+                              "what Gatekeeper evaluates", doc.file, doc.line_of(rego_pointer))
     renames = {own: f"{TEMPLATES_PACKAGE}.{kind}", "lib": f"{LIBS_PACKAGE}.{kind}.lib"}
     modules = {}
     for n, (pointer, line, source) in enumerate(converted):

@@ -390,3 +390,19 @@ def test_policies_describe_constraints_beside_their_template(tmp_path: Path) -> 
     assert info.id == "KPol/p" and info.file == str(path)
     assert info.custom == {"constraint_kind": "KPol", "enforcementAction": "warn",
                            "constraint_file": str(cpath)}
+
+
+def test_a_template_without_a_violation_rule_is_a_problem(tmp_path: Path) -> None:
+    """Gatekeeper evaluates `violation`; a template that defines only `deny` would pass
+    everything in silence."""
+    path = write(tmp_path / "t.yaml", template("KDeny", """
+        package kdeny
+
+        deny[msg] {
+          msg := "never seen"
+        }
+        """))
+    file, line, message = only_problem(tmp_path)
+    assert file == str(path)
+    assert line == line_of(path, "rego: |")
+    assert "no `violation` rule" in message
