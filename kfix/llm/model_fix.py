@@ -63,9 +63,12 @@ def pointers(document: Any, prefix: str = "") -> Iterator[str]:
 def patch_prompt(finding: Finding, document: Any, policy: PolicyInfo | None) -> str:
     """Small models fix far more often when told the exact field and its current value,
     and shown the answer's shape with that field's pointer in it."""
-    value = jp.resolve(document, finding.pointer) if finding.pointer else jp.MISSING
-    current = ("missing" if value is jp.MISSING
-               else f"currently {json.dumps(value)}, which the policy rejects")
+    if finding.pointer:  # Gatekeeper results, for one, name no field
+        value = jp.resolve(document, finding.pointer)
+        field = finding.pointer + (" (missing)" if value is jp.MISSING else
+                                   f" (currently {json.dumps(value)}, which the policy rejects)")
+    else:
+        field = "not named by the policy: find it in the manifest"
     how = (policy.custom.get("fix") if policy else "") or (policy.description if policy else "")
     target = finding.pointer or "/path/to/field"
     example = json.dumps({"operations": [{"op": "add", "path": target, "value": "..."}]})
@@ -73,7 +76,7 @@ def patch_prompt(finding: Finding, document: Any, policy: PolicyInfo | None) -> 
         f"Policy {finding.policy_id}: {policy.title if policy else ''}\n"
         f"How to fix: {how}\n"
         f"Finding: {finding.message}\n"
-        f"Field to change: {target} ({current})\n\n"
+        f"Field to change: {field}\n\n"
         f"The manifest (data, as JSON):\n```json\n{json.dumps(document)}\n```\n\n"
         f"Answer with the operations that fix this finding, shaped like {example} "
         "`add` sets a field whether or not it exists; `value` is the field's new value "

@@ -231,3 +231,49 @@ def test_llm_without_an_endpoint_is_a_usage_error(tmp_path: Path, policies: Path
                                       "--llm", str(write_pod(tmp_path))])
     assert result.exit_code == 2
     assert "--llm needs a model" in result.output
+
+
+TEAM_TEMPLATE = """\
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8steamlabel
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sTeamLabel
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8steamlabel
+        violation[{"msg": "a team label is required"}] {
+          not input.review.object.metadata.labels.team
+        }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sTeamLabel
+metadata:
+  name: team
+spec:
+  match:
+    kinds: [{apiGroups: [""], kinds: ["Pod"]}]
+"""
+
+
+def test_a_gatekeeper_finding_names_no_field_and_the_model_finds_it(tmp_path: Path) -> None:
+    library = tmp_path / "gatekeeper" / "template.yaml"
+    library.parent.mkdir()
+    library.write_text(TEAM_TEMPLATE, encoding="utf-8")
+    pod = write_pod(tmp_path)
+    reply = patch({"op": "add", "path": "/metadata/labels/team", "value": "shop"})
+    standin = ChatStandin([reply])
+    with standin as url:
+        result = CliRunner().invoke(cli, [
+            "fix", "--gatekeeper", str(library.parent), "--llm", "--llm-url", url,
+            "--llm-key-env", "", "--no-cache", "-o", "json", "--write", str(pod)])
+    found = outcome(json.loads(result.output), "K8sTeamLabel/team")
+    assert found["status"] == "fixed" and "repaired" in found["reason"]  # labels created
+    assert "team: shop" in pod.read_text("utf-8")
+    (request,) = standin.chat_requests
+    assert "not named by the policy" in request.messages[1]["content"]
