@@ -184,10 +184,7 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         raise click.UsageError("standard input cannot be written back; use --diff")
     from kfix.fixer import FixOptions, fix  # the schema and API client load only for fix
 
-    model, use_cache = model_settings(options, config)
-    if use_llm and model is None:
-        raise click.UsageError("--llm needs a model: give --llm-url, KFIX_LLM_BASE_URL or "
-                               "`llm: {base_url: ...}` in --config")
+    model, use_cache = model_settings(options, config, needed_by="--llm" if use_llm else "")
     result = fix(paths, FixOptions(
         scan=ScanOptions(**options), fix_dirs=fix_dirs,
         params={**_config_params(config), **_settings(settings)},
@@ -325,10 +322,7 @@ def draft_command(policy_id: str, policy_root: str | None, fixtures: str | None,
     from kfix.llm.client import ChatClient
     from kfix.llm.draft import DraftOptions, DraftUsageError, draft, render
 
-    model, use_cache = model_settings(options, config)
-    if model is None:
-        raise click.UsageError("draft needs a model: give --llm-url, KFIX_LLM_BASE_URL or "
-                               "`llm: {base_url: ...}` in --config")
+    model, use_cache = model_settings(options, config, needed_by="draft")
     scan_options = (ScanOptions(policy_paths=(policy_root,), all_namespaces=True)
                     if policy_root else ScanOptions())
     try:
@@ -373,9 +367,10 @@ def _config_params(path: str | None) -> dict[str, Any]:
 LLM_FLAGS = ("base_url", "model", "api_key_env", "timeout", "retries", "max_tokens")
 
 
-def model_settings(options: dict[str, Any], config: str | None) -> tuple[Any, bool]:
+def model_settings(options: dict[str, Any], config: str | None,
+                   needed_by: str = "") -> tuple[Any, bool]:
     """The model's settings (None: no model anywhere) and whether to use the cache; takes
-    the llm_options flags out of `options`."""
+    the llm_options flags out of `options`. `needed_by` names what cannot run without one."""
     from kfix.llm.client import ModelConfig
 
     flags = {name: options.pop(name) for name in LLM_FLAGS}
@@ -385,6 +380,9 @@ def model_settings(options: dict[str, Any], config: str | None) -> tuple[Any, bo
                          "kfix", "llm")
     model = ModelConfig.load(flags=flags, environ=os.environ,
                              config={"cache_dir": cache, **section})
+    if needed_by and model is None:
+        raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "
+                               "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in --config")
     return model, use_cache
 
 

@@ -90,7 +90,6 @@ class ModelFixes:
     def __init__(self, client: ChatClient) -> None:
         self._client = client
         self._asked: dict[tuple[str, ...], Fragment | FragmentError] = {}
-        self.latencies: list[float] = []
 
     def __call__(self, finding: Finding, document: Any,
                  policy: PolicyInfo | None) -> Fragment | None:
@@ -111,7 +110,6 @@ class ModelFixes:
                                           PATCH_SCHEMA, name="json_patch")
         except ModelError as exc:
             return FragmentError(f"model error: {exc}", source)
-        self.latencies.append(reply.seconds)
         operations = reply.data.get("operations")
         if not isinstance(operations, list) or not operations:
             return FragmentError("model answered no operations", source)
