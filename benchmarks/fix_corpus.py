@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from kfix.fix.verify import identity
-from kfix.fixer import FixOptions, fix
 from kfix.model import FIX_STATUSES, FIXED
-from kfix.runner import ScanOptions, scan
+from kfix.runner.fix import FixOptions, fix
+from kfix.runner.scan import ScanOptions, scan
 from kfix.writer import WriteMode, write_changes
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from kfix import loader
-from kfix.runner import ScanOptions, scan
+from kfix.load import manifests
+from kfix.runner.scan import ScanOptions, scan
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    files = loader.discover([args.corpus])
+    files = manifests.discover([args.corpus])
     baseline = statistics.median(pyyaml_parse_seconds(files) for _ in range(args.repeat))
     print(f"corpus: {args.corpus} ({len(files)} files)")
     print(f"PyYAML C loader, parse only: {baseline:.2f} s")

@@ -41,7 +41,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from kfix import pointer as jp
 from kfix.errors import KfixError
-from kfix.loader import parse
+from kfix.load.manifests import parse
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"

@@ -31,7 +31,7 @@ def test_wheel_ships_the_policy_pack_and_an_installed_kfix_finds_it(tmp_path: Pa
     )
     found = subprocess.run(
         [sys.executable, "-c",
-         "from kfix.policies import bundled_policy_dir; print(bundled_policy_dir())"],
+         "from kfix.pack.policies import bundled_policy_dir; print(bundled_policy_dir())"],
         env={"PYTHONPATH": str(target)}, capture_output=True, text=True, check=True,
         cwd=tmp_path,
     ).stdout.strip()

@@ -23,12 +23,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kfix.engine.rules import detect
-from kfix.fixer import FixOptions, fix
+from kfix.evaluate.rules import detect
 from kfix.llm.client import ModelConfig
-from kfix.loader import parse
+from kfix.load.manifests import parse
 from kfix.model import FIXED, NO_FIX
-from kfix.runner import ScanOptions, evaluator, policy_set
+from kfix.runner.fix import FixOptions, fix
+from kfix.runner.scan import ScanOptions, evaluator, policy_set
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "cases"

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kfix import loader
+from kfix.load import manifests
 
 Parser = Callable[[str], Any]
 
 
 def _yaml(text: str) -> Any:
-    loaded = loader.parse("<parse_config>", text)
+    loaded = manifests.parse("<parse_config>", text)
     if loaded.problem:
         raise ValueError(loaded.problem.message)
     contents = [d.content for d in loaded.documents]

@@ -14,8 +14,8 @@ from typing import Any
 
 from kfix.engine import Engine, select_engine
 from kfix.engine.lint import LintOptions, check
-from kfix.engine.rules import BATCH_SIZE, Outcome
 from kfix.errors import EvalError, PolicyError
+from kfix.evaluate.rules import BATCH_SIZE, Outcome
 from kfix.gatekeeper.match import matches
 from kfix.gatekeeper.review import inventory, namespaces_of, review_of
 from kfix.gatekeeper.templates import TEMPLATES_PACKAGE, Constraint, Library

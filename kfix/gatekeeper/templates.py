@@ -15,11 +15,11 @@ from typing import Any
 
 import jsonschema
 
-from kfix import loader
 from kfix.engine.rego_source import IDENT, Token, outline, tokenize
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.errors import KfixError
 from kfix.gatekeeper.match import match_errors
+from kfix.load import manifests
 from kfix.model import Document, PolicyInfo, Problem
 
 TEMPLATE_GROUP = "templates.gatekeeper.sh"
@@ -118,7 +118,7 @@ def load_library(paths: Sequence[str]) -> Library:
     """Every template and constraint under `paths`; other documents are passed over."""
     problems: list[Problem] = []
     documents: list[Document] = []
-    for item in loader.load(loader.discover(paths)):
+    for item in manifests.load(manifests.discover(paths)):
         if item.problem:
             problems.append(item.problem)
         documents.extend(item.documents)

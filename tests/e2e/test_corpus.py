@@ -18,10 +18,10 @@ import jsonschema
 import pytest
 import yaml
 
-from kfix import loader
+from kfix.load import manifests
 from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
 from kfix.output import FORMATTERS, OutputOptions
-from kfix.runner import ScanOptions, scan
+from kfix.runner.scan import ScanOptions, scan
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -70,7 +70,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> CorpusRuns:
             cwd=REPO,
         )
         try:
-            files = loader.discover([str(CORPUS)])
+            files = manifests.discover([str(CORPUS)])
             failing = _pyyaml_failures(files)
             code = process.wait(timeout=600)
         finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kfix.model import FAILURE
-from kfix.runner import ScanOptions, scan
+from kfix.runner.scan import ScanOptions, scan
 
 
 def write(path: Path, text: str) -> str:

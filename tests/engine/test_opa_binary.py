@@ -11,7 +11,7 @@ import pytest
 
 from kfix.engine import select_engine
 from kfix.errors import EvalError, PolicyError
-from kfix.runner import ScanOptions, scan
+from kfix.runner.scan import ScanOptions, scan
 
 STANDIN = Path(__file__).with_name("opa_cli_standin.py")
 REPO = Path(__file__).resolve().parents[2]

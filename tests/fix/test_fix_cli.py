@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kfix import loader
 from kfix.cli import cli
+from kfix.load import manifests
 from tests.fix.k8s_api_standin import ApiServerStandin, write_kubeconfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,8 +171,8 @@ def test_multi_document_files_cronjob_and_init_containers(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     text = path.read_text(encoding="utf-8")
     assert text.startswith(UNTOUCHED + "---\n")
-    documents = loader.parse(str(path), text).documents
-    assert documents[-1].content == loader.read(str(after)).documents[0].content
+    documents = manifests.parse(str(path), text).documents
+    assert documents[-1].content == manifests.read(str(after)).documents[0].content
 
 
 def test_output_dir_mirrors_the_tree_and_leaves_inputs(tmp_path: Path) -> None:

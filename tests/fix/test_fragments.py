@@ -1,6 +1,6 @@
 """The built-in remediation fragments and the renderer, on the real engine and real templates.
 
-Until the fix loop lands this drives the stages directly: `kfix.runner.scan` finds the
+Until the fix loop lands this drives the stages directly: `kfix.runner.scan.scan` finds the
 failures, `Fragments` renders each policy's `fix.yaml.j2`, `jsonpatch` applies the
 operations. Each fixture pair `fixtures/<id>/fix/<case>.before.yaml` → `.after.yaml`
 (params in `<case>.params.yaml`) is the fix for that policy's findings, fully applied.
@@ -19,10 +19,10 @@ import jsonpatch
 import pytest
 import yaml
 
-from kfix import loader
 from kfix.fix.fragments import FRAGMENT_NAME, MAX_OPS, MAX_OUTPUT, FragmentError, Fragments
+from kfix.load import manifests
 from kfix.model import FAILURE, Finding, PolicyInfo, ScanResult
-from kfix.runner import ScanOptions, scan
+from kfix.runner.scan import ScanOptions, scan
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
@@ -71,7 +71,7 @@ def failures_by_file(result: ScanResult) -> dict[str, list[Finding]]:
 
 def content_of(path: Path | str, index: int = 0) -> Any:
     """The document as the engine saw it (kfix's loader), by its index in the file."""
-    loaded = loader.read(str(path))
+    loaded = manifests.read(str(path))
     assert loaded.problem is None, loaded.problem
     return next(d.content for d in loaded.documents if d.index == index)
 
@@ -308,7 +308,7 @@ def test_every_fragment_together_fixes_the_examples(tmp_path):
     fragments = Fragments(params=params)
     current = {}
     for n, path in enumerate(paths):
-        for document in loader.read(str(path)).documents:
+        for document in manifests.read(str(path)).documents:
             current[str(tmp_path / f"{n}-{document.index}.json")] = document.content
     for _ in range(3):
         for file, content in current.items():

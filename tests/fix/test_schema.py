@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from kfix import loader
 from kfix.errors import KfixError
 from kfix.fix import schema
 from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator, SchemaVerdict
+from kfix.load import manifests
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
@@ -33,7 +33,7 @@ GUESTBOOK_FRONTEND = "kubernetes__examples/web/guestbook/frontend-deployment.yam
 
 
 def documents(relative: str) -> list[Any]:
-    return [d.content for d in loader.read(str(CORPUS / relative)).documents]
+    return [d.content for d in manifests.read(str(CORPUS / relative)).documents]
 
 
 @pytest.fixture(scope="module")
@@ -183,8 +183,8 @@ def test_one_schema_load_per_kind(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_read = schema._read
     monkeypatch.setattr(schema, "_read", counting_read)
-    corpus = (d.content for path in loader.discover([str(CORPUS)])
-              for d in loader.read(path).documents
+    corpus = (d.content for path in manifests.discover([str(CORPUS)])
+              for d in manifests.read(path).documents
               if isinstance(d.content, dict) and {"apiVersion", "kind"} <= d.content.keys())
     sample = list(itertools.islice(corpus, 500))
     validator = SchemaValidator()

@@ -15,7 +15,7 @@ from kfix.gatekeeper.templates import (
     load_library,
     read_constraint,
 )
-from kfix.loader import read
+from kfix.load.manifests import read
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "gatekeeper"

@@ -1,0 +1,5 @@
+"""The `kfix` command line."""
+
+from kfix.cli.main import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,198 @@
+"""The fix pipeline in order: detect → render → apply → verify → new file text.
+
+Kept apart from `runner` so `kfix scan` never imports the schema and Kubernetes
+client machinery it does not use.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kfix import writer
+from kfix.evaluate.rules import detect
+from kfix.fix.dry_run import ServerDryRun
+from kfix.fix.fragments import Fragments
+from kfix.fix.llm_patches import ModelFixes
+from kfix.fix.loop import DocumentState, FixLoop
+from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator
+from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
+from kfix.llm.client import ChatClient, ModelConfig
+from kfix.load import manifests
+from kfix.model import (
+    FIXED,
+    REJECTED,
+    Document,
+    FileChange,
+    Finding,
+    FixOutcome,
+    FixResult,
+    Problem,
+)
+from kfix.runner.scan import (
+    ScanOptions,
+    chunks,
+    evaluator,
+    gatekeeper_library,
+    loaded_files,
+    policy_set,
+    single_process,
+)
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    scan: ScanOptions = field(default_factory=ScanOptions)
+    fix_dirs: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    policy_ids: tuple[str, ...] = ()  # fix only these; empty: every policy
+    kube_version: str | None = None
+    schema: bool = True
+    server_dry_run: bool = False
+    kubeconfig: str | None = None
+    context: str | None = None  # kubeconfig context for the dry run
+    model: ModelConfig | None = None  # --llm: ask it where no fragment exists
+    use_cache: bool = True
+
+
+def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
+    """Detect, patch, verify, and return the new text of every file that changes.
+
+    Writes nothing: `kfix.writer` writes what the result says, as the user asked.
+    """
+    if options.server_dry_run:  # no cluster: say so before any work, and write nothing
+        ServerDryRun(options.kubeconfig, options.context)
+    files = manifests.discover(paths, options.scan.ignore)
+    if single_process(replace(options.scan, combine=False), files):
+        return _fix_files(files, options)
+    pieces = chunks(files, options.scan.jobs)
+    context = multiprocessing.get_context("spawn")  # the embedded Go runtime hangs after fork
+    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
+        parts = list(pool.map(_fix_files, pieces, [options] * len(pieces)))
+    timings: dict[str, float] = {}
+    for part in parts:
+        for stage, seconds in part.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+    return FixResult(
+        outcomes=tuple(o for p in parts for o in p.outcomes),
+        problems=tuple(x for p in parts for x in p.problems),
+        changes=tuple(c for p in parts for c in p.changes),
+        policies=parts[0].policies,
+        files=len(files),
+        documents=sum(p.documents for p in parts),
+        timings=timings,
+    )
+
+
+def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
+    started = time.perf_counter()
+    dry_run = ServerDryRun(options.kubeconfig, options.context) if options.server_dry_run else None
+    version = options.kube_version or DEFAULT_KUBE_VERSION
+    schema = SchemaValidator(version) if options.schema else None
+    policies = policy_set(options.scan)
+    library = gatekeeper_library(options.scan)
+    problems: list[Problem] = []
+    with ExitStack() as stack:
+        engine, plan = stack.enter_context(evaluator(policies, options.scan))
+        loaded = stack.enter_context(loaded_files(files))
+        documents = [doc for f in loaded for doc in f.documents]
+        gatekeeper = None if library is None else stack.enter_context(gatekeeper_checker(
+            library, options.scan.engine, options.scan.lint, documents))
+
+        def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
+            found, outcome = detect(engine, plan, documents)
+            said = outcome.problems
+            if gatekeeper is not None:
+                found = [a + b for a, b in zip(found, gatekeeper.findings(documents),
+                                               strict=True)]
+                said = said + gatekeeper.problems
+            problems.extend(p for p in said if p not in problems)
+            return found
+
+        known = {**policies.by_id, **(library.policies() if library else {})}
+        drafter = None
+        if options.model is not None:
+            drafter = ModelFixes(ChatClient(options.model, use_cache=options.use_cache))
+        loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params, drafter),
+                       known, schema, frozenset(options.policy_ids))
+        states = loop.run(documents)
+        if dry_run is not None:
+            _dry_run(dry_run, states)
+        changed_at = time.perf_counter()
+        changes = _changes(loaded, states, problems)
+        loop.timings["write"] = time.perf_counter() - changed_at
+    outcomes = [o for state in states for o in _in_order(state)]
+    return FixResult(
+        outcomes=tuple(outcomes),
+        problems=tuple([f.problem for f in loaded if f.problem] + problems),
+        changes=tuple(changes),
+        policies=known,
+        files=len(files),
+        documents=len(documents),
+        timings={**loop.timings, "total": time.perf_counter() - started},
+    )
+
+
+def _in_order(state: DocumentState) -> list[FixOutcome]:
+    return sorted(state.settled.values(), key=lambda o: (o.finding.line, o.finding.policy_id,
+                                                         o.finding.pointer))
+
+
+def _dry_run(dry_run: ServerDryRun, states: Sequence[DocumentState]) -> None:
+    """The server's word on each changed document; refused ones are left as they were."""
+    for state in states:
+        if state.operations:
+            message = dry_run.check(state.content)
+            if message is not None:
+                _unfix([state], f"dry-run error {message}")
+
+
+def _unfix(states: Iterable[DocumentState], reason: str) -> None:
+    """Take back a document's verified fixes: its text will not change."""
+    for state in states:
+        for key, outcome in state.settled.items():
+            if outcome.status == FIXED:
+                state.settled[key] = replace(outcome, status=REJECTED, reason=reason)
+        state.content, state.operations = state.original.content, []
+
+
+def _changes(
+    loaded: Sequence[manifests.LoadedFile], states: Sequence[DocumentState], problems: list[Problem]
+) -> list[FileChange]:
+    """New text per changed file, proved by parsing it back before anyone writes it.
+
+    A file whose new text cannot be made or proved keeps its old text, and its fixes
+    are reported rejected with the reason.
+    """
+    by_file: dict[str, dict[int, DocumentState]] = {}
+    for state in states:
+        if state.operations:
+            by_file.setdefault(state.original.file, {})[state.original.index] = state
+    changes = []
+    for item in loaded:
+        changed = by_file.get(item.path)
+        if not changed:
+            continue
+        patches = {index: state.operations for index, state in changed.items()}
+        try:
+            after = writer.apply_to_text(item.text, item.path, patches)
+        except writer.WriteError as exc:
+            _unfix(changed.values(), f"cannot write back: {exc.message}")
+            problems.append(Problem(item.path, exc.line, f"cannot write back: {exc.message}"))
+            continue
+        expected = {d.index: d.content for d in item.documents}
+        expected.update({index: state.content for index, state in changed.items()})
+        reread = manifests.parse(item.path, after)
+        if reread.problem or {d.index: d.content for d in reread.documents} != expected:
+            reason = "write-back would not give the verified documents back"
+            _unfix(changed.values(), reason)
+            problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))
+            continue
+        bom = manifests.BOM if item.bom else ""
+        changes.append(FileChange(item.path, bom + item.text, bom + after))
+    return changes

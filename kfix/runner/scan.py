@@ -1,0 +1,250 @@
+"""The pipeline in order: load policies → load manifests → evaluate → ScanResult.
+
+Prints nothing and exits nowhere; the CLI decides what to show and which code to return.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from kfix.engine import Engine, conftest_builtins, select_engine
+from kfix.engine.lint import LintOptions
+from kfix.evaluate.rules import Outcome, Plan, evaluate, is_check_rule
+from kfix.evaluate.split import DefinitionSplitter
+from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
+from kfix.gatekeeper.templates import Library, load_library
+from kfix.load import data_files, manifests
+from kfix.model import Document, PolicyInfo, ScanResult
+from kfix.pack.policies import PolicySet, bundled_policy_dir, load_policies
+
+COMBINED = "Combined"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
+    namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
+    all_namespaces: bool = False
+    data_paths: tuple[str, ...] = ()
+    combine: bool = False
+    ignore: str | None = None
+    rego_version: str = "v1"
+    engine: str | None = None
+    jobs: int = 1
+    trace: bool = False
+    show_builtin_errors: bool = False
+    allow_network: bool = False
+    capabilities: str | None = None
+    strict: bool = False
+    profile: str | None = None  # baseline, restricted (includes baseline), best-practice, all
+    min_severity: str | None = None  # low, medium, high, critical
+    gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
+
+    @property
+    def lint(self) -> LintOptions:
+        return LintOptions(self.allow_network, self.capabilities, self.strict)
+
+
+PROFILES = {
+    "baseline": {"baseline"},
+    "restricted": {"baseline", "restricted"},
+    "best-practice": {"best-practice"},
+}
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
+    """Evaluate every manifest under `paths` against the policies `options` names."""
+    policies = policy_set(options)
+    library = gatekeeper_library(options)
+    files = manifests.discover(paths, options.ignore)
+    if single_process(options, files):
+        outcome = _scan_files(policies, files, options, library)
+    else:
+        outcome = _scan_parallel(files, options, options.jobs)
+    order = {path: position for position, path in enumerate(files)}
+    problems = sorted(outcome.problems, key=lambda p: (order.get(p.file, len(order)), p.line))
+    return ScanResult(
+        results=tuple(outcome.results),
+        problems=tuple(problems),
+        prints=tuple(outcome.prints),
+        policies={**policies.by_id, **(library.policies() if library else {})},
+        notes=library.notes if library else (),
+        files=len(files),
+        documents=outcome.documents,
+        timings=outcome.timings,
+    )
+
+
+def single_process(options: ScanOptions, files: Sequence[str]) -> bool:
+    """Gatekeeper's inventory and namespaceSelector need every object in one place."""
+    return (options.jobs <= 1 or options.combine or manifests.STDIN in files or len(files) < 2
+            or bool(options.gatekeeper_paths))
+
+
+def policy_set(options: ScanOptions) -> PolicySet:
+    """The conftest-style policies; none when only Gatekeeper's are asked for."""
+    if options.gatekeeper_paths and not options.policy_paths:
+        return PolicySet({}, {})
+    paths = options.policy_paths or (str(bundled_policy_dir()),)
+    return load_policies(paths, rego_version=options.rego_version, lint=options.lint)
+
+
+def gatekeeper_library(options: ScanOptions) -> Library | None:
+    return load_library(options.gatekeeper_paths) if options.gatekeeper_paths else None
+
+
+def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
+    available = policies.namespaces
+    if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
+        chosen = [ns for ns in available if policies.rules([ns])]
+    elif options.all_namespaces:
+        chosen = available
+    else:
+        patterns = options.namespaces or ("main",)
+        chosen = [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
+    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+
+
+def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
+    """--profile and --severity: a namespace counts when its package METADATA matches."""
+    profiles = PROFILES.get(options.profile or "all")
+    if profiles is not None and (policy is None or policy.custom.get("profile") not in profiles):
+        return False
+    if options.min_severity:
+        severity = policy.severity if policy else ""
+        wanted = SEVERITIES[SEVERITIES.index(options.min_severity):]
+        return severity in wanted
+    return True
+
+
+def open_engine(modules: Mapping[str, str], options: ScanOptions) -> Engine:
+    """An engine with these modules and every data file compiled in, ready for queries."""
+    engine = select_engine(options.engine)
+    builtins = conftest_builtins.builtins(modules)
+    try:
+        engine.load(modules, data_files.load(options.data_paths), builtins)
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
+@contextmanager
+def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engine, Plan]]:
+    """An engine with everything loaded, and the plan of what to ask it; closed after."""
+    namespaces = _namespaces(policies, options)
+    engine = open_engine(policies.modules, options)
+    splitter = DefinitionSplitter(
+        policies.modules, lambda modules: open_engine(modules, options), is_check_rule
+    )
+    try:
+        yield engine, Plan(
+            rules=policies.rules(namespaces),
+            namespaces=namespaces,
+            policy_of=policies.policy_of(),
+            show_builtin_errors=options.show_builtin_errors,
+            per_document=policies.uses_print,
+            splitter=splitter,
+            excepting=policies.excepting,
+        )
+    finally:
+        engine.close()
+        splitter.close()
+
+
+@contextmanager
+def loaded_files(files: Sequence[str]) -> Iterator[list[manifests.LoadedFile]]:
+    """The parsed files, kept out of the cyclic collector's way while they are in use.
+
+    The documents and node trees live until the end and hold no cycles; frozen, the
+    collector stops re-walking them (evaluation of the corpus ran twice as fast).
+    """
+    loaded = manifests.load(files)
+    gc.freeze()
+    try:
+        yield loaded
+    finally:
+        gc.unfreeze()
+
+
+def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
+                library: Library | None = None) -> Outcome:
+    started = time.perf_counter()
+    with evaluator(policies, options) as (engine, plan):
+        loaded_at = time.perf_counter()
+        with loaded_files(files) as loaded:
+            evaluated_at = time.perf_counter()
+            problems = [f.problem for f in loaded if f.problem]
+            readable = [(f.path, f.documents) for f in loaded if not f.problem]
+            gatekeeper = _gatekeeper(library, readable, options)
+            if options.combine:
+                readable = [(COMBINED, (_combined(readable),))]
+            outcome = evaluate(engine, plan, readable, trace=options.trace)
+            if gatekeeper is not None:
+                outcome.merge(gatekeeper)
+    outcome.problems[:0] = problems
+    outcome.documents = sum(len(docs) for _, docs in readable)
+    outcome.time("setup", loaded_at - started)
+    outcome.time("load", evaluated_at - loaded_at)
+    outcome.time("evaluate", time.perf_counter() - evaluated_at)
+    return outcome
+
+
+def _gatekeeper(library: Library | None, files: Sequence[tuple[str, Sequence[Document]]],
+                options: ScanOptions) -> Outcome | None:
+    if library is None:
+        return None
+    documents = [doc for _, docs in files for doc in docs]
+    with gatekeeper_checker(library, options.engine, options.lint, documents) as checker:
+        return checker.check_files(files)
+
+
+def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
+    """conftest's --combine input: one {path, contents} per document, sorted by path."""
+    content = [
+        {"path": path, "contents": doc.content}
+        for path, docs in sorted(files, key=lambda item: item[0])
+        for doc in docs
+    ]
+    return Document(file=COMBINED, index=0, line=0, content=content, line_of=lambda _: 0)
+
+
+def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Outcome:
+    """Contiguous chunks of similar byte size, so concatenated results keep file order.
+
+    Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
+    """
+    pieces = chunks(files, jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
+        parts = list(pool.map(_scan_chunk, [options] * len(pieces), pieces))
+    merged = Outcome()
+    for part in parts:
+        merged.merge(part)
+    return merged
+
+
+def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> Outcome:
+    return _scan_files(policy_set(options), files, replace(options, jobs=1))
+
+
+def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
+    sizes = [max(os.path.getsize(f), 1) if os.path.isfile(f) else 1 for f in files]
+    share = sum(sizes) / jobs
+    chunks: list[list[str]] = [[]]
+    filled = 0.0
+    for path, size in zip(files, sizes, strict=True):
+        if filled >= share * len(chunks) and len(chunks) < jobs:
+            chunks.append([])
+        chunks[-1].append(path)
+        filled += size
+    return [c for c in chunks if c]

@@ -1,0 +1,438 @@
+"""Stage 1, load: files → documents with their index and lines, and problems, never crashes.
+
+Everything here reads real files (or text) with kfix's loader, and where the question is
+what a finding reports, evaluates the result with the real engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from kfix.load import manifests
+from kfix.model import FAILURE
+from kfix.runner.scan import ScanOptions, scan
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def policy(tmp_path: Path, source: str, name: str = "policy.rego") -> str:
+    return str(write(tmp_path / "policy" / name, source))
+
+
+MULTI = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+data:
+  a: b
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: priv
+spec:
+  containers:
+    - name: app
+      image: nginx:1.25
+      securityContext:
+        privileged: true
+        runAsNonRoot: true
+"""
+PRIVILEGED_LINE = 22  # `privileged: true` in MULTI
+SECURITY_CONTEXT_LINE = 21  # `securityContext:` in MULTI
+CONTAINER_LINE = 19  # `- name: app` in MULTI
+
+
+# --- documents, their index and their line -------------------------------------------
+
+
+def test_multi_document_file_gives_each_document_its_index_and_first_line(tmp_path: Path) -> None:
+    loaded = manifests.read(str(write(tmp_path / "multi.yaml", MULTI)))
+    assert loaded.problem is None
+    assert [(d.index, d.line) for d in loaded.documents] == [(0, 1), (1, 6), (2, 13)]
+    assert [d.content["metadata"]["name"] for d in loaded.documents] == ["svc", "cm", "priv"]
+    assert all(d.file == str(tmp_path / "multi.yaml") for d in loaded.documents)
+
+
+def test_finding_line_is_the_line_of_the_offending_field(tmp_path: Path) -> None:
+    path = str(write(tmp_path / "multi.yaml", MULTI))
+    result = scan([path], ScanOptions())  # the built-in pack
+    privileged = [
+        f for r in result.results for f in r.failures
+        if f.namespace == "kfix.policies.privileged_container"
+    ]
+    assert len(privileged) == 1
+    finding = privileged[0]
+    assert finding.document == 2
+    assert finding.line == PRIVILEGED_LINE
+    assert finding.pointer == "/spec/containers/0/securityContext/privileged"
+    assert finding.file == path
+    assert finding.resource.kind == "Pod" and finding.resource.name == "priv"
+
+
+def test_finding_about_a_missing_field_points_at_its_deepest_existing_parent(
+    tmp_path: Path,
+) -> None:
+    path = str(write(tmp_path / "multi.yaml", MULTI))
+    result = scan([path], ScanOptions())
+    by_namespace = {
+        f.namespace: f for r in result.results for f in r.failures if f.outcome == FAILURE
+    }
+    # allowPrivilegeEscalation is missing; its parent securityContext exists.
+    escalation = by_namespace["kfix.policies.allow_privilege_escalation"]
+    assert escalation.pointer.endswith("/securityContext/allowPrivilegeEscalation")
+    assert escalation.line == SECURITY_CONTEXT_LINE
+    # resources is missing altogether; the deepest existing node is the container.
+    limits = by_namespace["kfix.policies.resource_limits"]
+    assert limits.pointer.startswith("/spec/containers/0/resources")
+    assert limits.line == CONTAINER_LINE
+
+
+def test_line_map_follows_json_pointers_with_escapes(tmp_path: Path) -> None:
+    text = """
+    metadata:
+      annotations:
+        a/b: one
+        c~d: two
+    spec:
+      items:
+        - x
+        - y
+    """
+    (document,) = manifests.parse("a.yaml", textwrap.dedent(text).lstrip("\n")).documents
+    assert document.line_of("") == 1
+    assert document.line_of("/metadata/annotations/a~1b") == 3
+    assert document.line_of("/metadata/annotations/c~0d") == 4
+    assert document.line_of("/spec/items/1") == 8
+    assert document.line_of("/spec/items/7") == 6  # no such item: the list's key
+    assert document.line_of("/spec/nothing/deeper") == 5
+
+
+def test_empty_and_non_mapping_documents_are_skipped_but_keep_their_index() -> None:
+    text = "---\n---\nkind: A\n---\n- a\n- list\n---\njust a scalar\n---\n---\nkind: B\n"
+    loaded = manifests.parse("mixed.yaml", text)
+    assert loaded.problem is None
+    assert [(d.index, d.line, d.content["kind"]) for d in loaded.documents] == [
+        (1, 3, "A"),
+        (5, 11, "B"),
+    ]
+
+
+def test_findings_of_later_documents_carry_their_original_index(tmp_path: Path) -> None:
+    text = "---\n- a list\n---\n42\n---\nkind: Pod\nmetadata:\n  name: p\n"
+    path = write(tmp_path / "m.yaml", text)
+    rego = policy(tmp_path, 'package main\n\ndeny contains "pod" if input.kind == "Pod"\n')
+    result = scan([str(path)], ScanOptions(policy_paths=(rego,)))
+    (check,) = result.results
+    assert [(f.document, f.line) for f in check.failures] == [(2, 6)]
+    assert result.documents == 1
+    assert check.successes == 0
+
+
+def test_documents_without_kind_are_still_evaluated(tmp_path: Path) -> None:
+    path = write(tmp_path / "nokind.yaml", "metadata:\n  name: x\n---\nkind: Pod\n---\nfoo: bar\n")
+    rego = policy(tmp_path, 'package main\n\ndeny contains "no kind" if {\n\tnot input.kind\n}\n')
+    result = scan([str(path)], ScanOptions(policy_paths=(rego,)))
+    (check,) = result.results
+    assert [(f.message, f.document) for f in check.failures] == [("no kind", 0), ("no kind", 2)]
+    assert check.successes == 1
+    assert result.tests == 3
+
+
+def test_a_file_of_only_empty_documents_has_no_documents_and_no_problem(tmp_path: Path) -> None:
+    path = write(tmp_path / "empty.yaml", "# nothing here\n---\n---\n")
+    loaded = manifests.read(str(path))
+    assert loaded.problem is None
+    assert loaded.documents == ()
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def test_json_input_is_read_with_lines(tmp_path: Path) -> None:
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "from-json"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1",
+                                 "securityContext": {"privileged": True}}]},
+    }
+    path = tmp_path / "pod.json"
+    path.write_text(json.dumps(manifest, indent="\t"), encoding="utf-8")
+    loaded = manifests.read(str(path))
+    assert loaded.problem is None
+    (document,) = loaded.documents
+    assert document.content == manifest
+    result = scan([str(path)], ScanOptions())
+    privileged = [
+        f for r in result.results for f in r.failures
+        if f.namespace == "kfix.policies.privileged_container"
+    ]
+    assert [f.line for f in privileged] == [13]  # "privileged": true
+
+
+def test_json_numbers_keep_their_json_type(tmp_path: Path) -> None:
+    """A .json file means JSON: 1e3 and 1.5E+2 are numbers, as conftest's JSON parser reads them."""
+    path = tmp_path / "numbers.json"
+    path.write_text('{"kind": "Pod", "a": 1e3, "b": 1.5E+2, "c": -2e-1, "d": 7}', encoding="utf-8")
+    (document,) = manifests.read(str(path)).documents
+    assert document.content == {"kind": "Pod", "a": 1000.0, "b": 150.0, "c": -0.2, "d": 7}
+
+
+def test_json_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "kind": "Pod"\n  "metadata": {"name": "x"}\n}\n', encoding="utf-8")
+    loaded = manifests.read(str(path))
+    assert loaded.documents == ()
+    assert loaded.problem is not None
+    assert loaded.problem.file == str(path)
+    assert loaded.problem.line == 3  # the missing comma
+
+
+# --- files that must be refused, quickly and cleanly ------------------------------------
+
+
+def _billion_laughs(separator: str = " ", levels: int = 9) -> str:
+    """Nine aliases per level, nine levels: 9**9 strings once expanded, a few hundred bytes."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    previous = "a"
+    for level in range(1, levels):
+        name = f"l{level}"
+        items = f",{separator}".join(f"*{previous}" for _ in range(9))
+        opening = "[\n" if separator == "\n" else "["
+        lines.append(f"{name}: &{name} {opening}{items}]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_is_refused_quickly_with_a_clear_problem(tmp_path: Path) -> None:
+    path = write(tmp_path / "bomb.yaml", _billion_laughs())
+    good = write(tmp_path / "good.yaml", "kind: Pod\nmetadata:\n  name: ok\n")
+    rego = policy(tmp_path, 'package main\n\ndeny contains "pod" if input.kind == "Pod"\n')
+    started = time.perf_counter()
+    result = scan([str(path), str(good)], ScanOptions(policy_paths=(rego,)))
+    assert time.perf_counter() - started < 5
+    (problem,) = result.problems
+    assert problem.file == str(path)
+    assert "refused" in problem.message and "alias" in problem.message
+    assert [r.file for r in result.results] == [str(good)]
+    assert result.count(FAILURE) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # aliases separated by a tab instead of a space
+        pytest.param(
+            'a: &a {k0: lol, k1: lol, k2: lol, k3: lol, k4: lol, k5: lol, k6: lol, k7: lol, '
+            'k8: lol}\n'
+            + "".join(
+                f"l{n}: &l{n} {{"
+                + ",\t".join(f"k{j}:\t*{'a' if n == 1 else f'l{n - 1}'}" for j in range(9))
+                + "}\n"
+                for n in range(1, 9)
+            ),
+            id="tab-separated",
+        ),
+        # aliases at the start of a line
+        pytest.param(_billion_laughs(separator="\n"), id="newline-separated"),
+    ],
+)
+def test_alias_bombs_are_refused_however_the_aliases_are_spaced(text: str) -> None:
+    started = time.perf_counter()
+    loaded = manifests.parse("bomb.yaml", text)
+    elapsed = time.perf_counter() - started
+    # plain values only: an accepted bomb's repr would be gigabytes long
+    problem, documents = loaded.problem, len(loaded.documents)
+    del loaded
+    assert elapsed < 2
+    assert problem is not None, "alias bomb accepted: its expansion was never checked"
+    assert "refused" in problem.message
+    assert documents == 0
+
+
+def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
+    texts = ("[" * 100_000, "[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000)
+    for text in texts:
+        loaded = manifests.parse("deep.yaml", text)
+        assert loaded.documents == ()
+        assert loaded.problem is not None
+        assert "nesting" in loaded.problem.message
+
+
+def test_very_deep_block_nesting_is_refused_without_crashing() -> None:
+    text = "".join(" " * level + "a:\n" for level in range(5_000))
+    loaded = manifests.parse("deep.yaml", text)
+    assert loaded.problem is not None and "nesting" in loaded.problem.message
+
+
+def test_deep_nesting_through_aliases_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """Three 400-deep flow lists, each holding the one before: 1,200 levels once expanded."""
+    depth = 400
+    text = (
+        f"a: &a {'[' * depth}1{']' * depth}\n"
+        f"b: &b {'[' * depth}*a{']' * depth}\n"
+        f"c: &c {'[' * depth}*b{']' * depth}\n"
+        "kind: Pod\n"
+    )
+    deep = write(tmp_path / "deep.yaml", text)
+    good = write(tmp_path / "good.yaml", "kind: Pod\n")
+    rego = policy(tmp_path, 'package main\n\ndeny contains "pod" if input.kind == "Pod"\n')
+    result = scan([str(deep), str(good)], ScanOptions(policy_paths=(rego,)))
+    assert [p.file for p in result.problems] == [str(deep)]
+    assert [(r.file, len(r.failures)) for r in result.results] == [(str(good), 1)]
+
+
+def test_a_file_that_does_not_parse_gives_exactly_one_problem_with_file_and_line(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "broken.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: x
+           bad: indentation
+        """)
+    loaded = manifests.read(str(path))
+    assert loaded.documents == ()
+    assert loaded.problem is not None
+    assert loaded.problem.file == str(path)
+    assert loaded.problem.line == 5
+    assert str(loaded.problem).startswith(f"{path}:5: cannot parse")
+
+    good = write(tmp_path / "good.yaml", "kind: Pod\n")
+    rego = policy(tmp_path, 'package main\n\ndeny contains "pod" if input.kind == "Pod"\n')
+    result = scan([str(path), str(good)], ScanOptions(policy_paths=(rego,)))
+    assert len(result.problems) == 1
+    assert (result.problems[0].file, result.problems[0].line) == (str(path), 5)
+    assert [r.file for r in result.results] == [str(good)]
+
+
+def test_a_bad_later_document_fails_the_whole_file_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "half.yaml", "kind: Pod\n---\nkind: [unclosed\n---\nkind: Pod\n")
+    loaded = manifests.read(str(path))
+    assert loaded.documents == ()
+    assert loaded.problem is not None and loaded.problem.line >= 3
+
+
+def test_utf8_bom_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfapiVersion: v1\nkind: Pod\nmetadata:\n  name: bom\n")
+    loaded = manifests.read(str(path))
+    assert loaded.problem is None
+    (document,) = loaded.documents
+    assert document.content["apiVersion"] == "v1"  # not "\ufeffapiVersion"
+    assert document.line_of("/metadata/name") == 4
+
+
+def test_a_file_that_is_not_utf8_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("kind: Pod\nmetadata:\n  name: caf\xe9\n".encode("latin-1"))
+    loaded = manifests.read(str(path))
+    assert loaded.documents == ()
+    assert loaded.problem is not None and loaded.problem.file == str(path)
+
+
+def test_a_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    loaded = manifests.read(str(tmp_path / "nope.yaml"))
+    assert loaded.problem is not None
+    assert "cannot read" in loaded.problem.message
+
+
+def test_timestamps_reach_policies_as_text(tmp_path: Path) -> None:
+    text = "kind: CronJob\nmetadata:\n  created: 2024-01-02T03:04:05Z\n"
+    path = write(tmp_path / "ts.yaml", text)
+    rego = policy(tmp_path, """
+        package main
+
+        deny contains msg if {
+            is_string(input.metadata.created)
+            msg := input.metadata.created
+        }
+        """)
+    result = scan([str(path)], ScanOptions(policy_paths=(rego,)))
+    assert [f.message for r in result.results for f in r.failures] == ["2024-01-02T03:04:05Z"]
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+def _tree(root: Path) -> None:
+    for name in (
+        "a.yaml",
+        "b.yml",
+        "c.json",
+        "notes.txt",
+        "sub/d.yaml",
+        "sub/deeper/e.yaml",
+        "sub/skip-me/f.yaml",
+        ".hidden/g.yaml",
+        "sub/.git/h.yaml",
+    ):
+        write(root / name, '{"kind": "Pod"}' if name.endswith(".json") else "kind: Pod\n")
+
+
+def test_discover_recurses_in_a_stable_order_and_skips_hidden_directories(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    paths = manifests.discover([str(tmp_path)])
+    assert paths == sorted(paths)
+    assert manifests.discover([str(tmp_path)]) == paths
+    assert {os.path.relpath(p, tmp_path) for p in paths} == {
+        "a.yaml",
+        "b.yml",
+        "c.json",
+        os.path.join("sub", "d.yaml"),
+        os.path.join("sub", "deeper", "e.yaml"),
+        os.path.join("sub", "skip-me", "f.yaml"),
+    }
+
+
+def test_discover_ignore_regex_skips_matching_files_and_directories(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    paths = manifests.discover([str(tmp_path)], r"skip-me|\.json$")
+    found = {os.path.relpath(p, tmp_path) for p in paths}
+    assert found == {
+        "a.yaml",
+        "b.yml",
+        os.path.join("sub", "d.yaml"),
+        os.path.join("sub", "deeper", "e.yaml"),
+    }
+
+
+def test_discover_takes_named_files_whatever_their_suffix_and_keeps_stdin(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    named = str(tmp_path / "notes.txt")
+    assert manifests.discover([named, "-"]) == [named, "-"]
+    assert manifests.discover([named], r"notes") == []
+
+
+def test_scan_reports_every_discovered_file(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    rego = str(write(tmp_path / "policies" / "p.rego",
+                     'package main\n\ndeny contains "pod" if input.kind == "Pod"\n'))
+    result = scan([str(tmp_path)], ScanOptions(policy_paths=(rego,), ignore="skip-me"))
+    assert result.files == 5
+    assert {os.path.relpath(r.file, tmp_path) for r in result.results} == {
+        "a.yaml",
+        "b.yml",
+        "c.json",
+        os.path.join("sub", "d.yaml"),
+        os.path.join("sub", "deeper", "e.yaml"),
+    }
+    assert result.count(FAILURE) == 5
