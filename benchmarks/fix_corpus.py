@@ -17,7 +17,7 @@ from kfix.fix.verify import identity
 from kfix.model import FIX_STATUSES, FIXED
 from kfix.runner.fix import FixOptions, fix
 from kfix.runner.scan import ScanOptions, scan
-from kfix.writer import WriteMode, write_changes
+from kfix.writer.files import WriteMode, write_changes
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

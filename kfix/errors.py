@@ -54,3 +54,7 @@ class UsageError(KfixError):
     """Options that cannot work together, or input that is missing."""
 
     exit_code = 2
+
+
+class WriteError(KfixError):
+    """A patch that cannot be applied, or a file that cannot be written."""

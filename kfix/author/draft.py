@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from kfix.errors import KfixError
-from kfix.fix.fragments import FRAGMENT_NAME
 from kfix.fix.llm_patches import pointers
 from kfix.llm.client import ChatClient
 from kfix.load import manifests
 from kfix.model import FIXED, PolicyInfo
+from kfix.output.diff import unified_diff
+from kfix.pack.policies import FRAGMENT_NAME
 from kfix.runner.scan import ScanOptions
-from kfix.writer import unified_diff, write_atomic
+from kfix.writer.files import write_atomic
 
 DRAFT_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -20,6 +20,7 @@ from kfix.errors import KfixError, PolicyError
 from kfix.load import manifests
 from kfix.model import FileChange
 from kfix.output import FORMATTERS, OutputOptions
+from kfix.output.diff import unified_diff
 from kfix.output.fix_report import FIX_FORMATTERS
 from kfix.output.stdout import render_trace
 from kfix.output.test_report import FORMATTERS as TEST_FORMATTERS
@@ -28,7 +29,7 @@ from kfix.policytest.fixtures import default_root, run_fixtures
 from kfix.policytest.regotest import TestOptions, run_tests
 from kfix.policytest.suites import VerifyOptions, verify
 from kfix.runner.scan import ScanOptions, scan
-from kfix.writer import WriteMode, unified_diff, write_changes
+from kfix.writer.files import WriteMode, write_changes
 
 UNEXPECTED_EXIT = 3
 _debug = False
@@ -194,9 +195,10 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         model=model if use_llm else None, use_cache=use_cache,
     ))
     confirm = _confirm if interactive else None
-    shown = write_changes(result.changes, write_mode, paths, output_dir, confirm)
+    write_changes(result.changes, write_mode, paths, output_dir, confirm)
     if write_mode is WriteMode.DIFF and output != "json":
-        click.echo(shown, nl=False)
+        click.echo("".join(unified_diff(c.path, c.before, c.after) for c in result.changes),
+                   nl=False)
     click.echo(FIX_FORMATTERS[output](result), nl=False)
     sys.exit(result.exit_code())
 

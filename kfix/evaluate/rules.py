@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,29 +28,9 @@ from kfix.model import (
     Problem,
     Resource,
 )
+from kfix.pack.policies import FAILURE_RULE, Rule, exception_name
 
-FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
-WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 BATCH_SIZE = 128
-
-
-def is_check_rule(name: str) -> bool:
-    return bool(FAILURE_RULE.match(name) or WARNING_RULE.match(name))
-
-
-def exception_name(rule: str) -> str:
-    """The name an `exception` rule uses for a rule: its severity prefix removed."""
-    for prefix in ("violation_", "deny_", "warn_"):
-        if rule.startswith(prefix):
-            return rule[len(prefix) :]
-    return rule
-
-
-@dataclass(frozen=True)
-class Rule:
-    namespace: str
-    name: str
-    count: int  # definitions of this name in the namespace; conftest counts each as a test
 
 
 @dataclass(frozen=True)

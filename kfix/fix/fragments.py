@@ -25,8 +25,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kfix import pointer as jp
 from kfix.model import Finding, PolicyInfo
+from kfix.pack.policies import FRAGMENT_NAME
 
-FRAGMENT_NAME = "fix.yaml.j2"
 ALLOWED_OPS = frozenset({"add", "replace", "remove", "test"})
 MAX_OUTPUT = 64 * 1024
 MAX_OPS = 256

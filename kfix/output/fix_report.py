@@ -19,7 +19,7 @@ from typing import Any
 
 from kfix.model import FIX_STATUSES, FixResult
 from kfix.output.common import plural
-from kfix.writer import unified_diff
+from kfix.output.diff import unified_diff
 
 
 def summary(result: FixResult) -> dict[str, Any]:

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfix.fix.fragments import FRAGMENT_NAME
 from kfix.model import PolicyInfo
-from kfix.pack.policies import bundled_policy_dir, load_policies
+from kfix.pack.policies import FRAGMENT_NAME, bundled_policy_dir, load_policies
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ or at the repository's `policies/` when running from a checkout.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,33 @@ from kfix.engine.lint import LintOptions, check
 from kfix.engine.rego_source import Outline, outline
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.errors import KfixError, PolicyError
-from kfix.evaluate.rules import Rule, is_check_rule
 from kfix.model import PolicyInfo
+
+# conftest's rule names: deny/violation rules fail, warn rules warn, with any _suffix
+FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
+WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
+
+
+def is_check_rule(name: str) -> bool:
+    return bool(FAILURE_RULE.match(name) or WARNING_RULE.match(name))
+
+
+def exception_name(rule: str) -> str:
+    """The name an `exception` rule uses for a rule: its severity prefix removed."""
+    for prefix in ("violation_", "deny_", "warn_"):
+        if rule.startswith(prefix):
+            return rule[len(prefix) :]
+    return rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    namespace: str
+    name: str
+    count: int  # definitions of this name in the namespace; conftest counts each as a test
+
+# A policy's remediation fragment, beside its Rego
+FRAGMENT_NAME = "fix.yaml.j2"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 

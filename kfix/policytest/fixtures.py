@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from kfix.fix.fragments import FRAGMENT_NAME
 from kfix.load import manifests
 from kfix.model import FIXED, Finding, ScanResult
 from kfix.pack.catalog import PolicyEntry
+from kfix.pack.policies import FRAGMENT_NAME
 from kfix.runner.scan import ScanOptions, policy_set, scan
 
 RAISES = "raises {id}"

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kfix import writer
+from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
 from kfix.fix.dry_run import ServerDryRun
 from kfix.fix.fragments import Fragments
@@ -43,6 +43,7 @@ from kfix.runner.scan import (
     policy_set,
     single_process,
 )
+from kfix.writer.text import apply_to_text
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ def _changes(
             continue
         patches = {index: state.operations for index, state in changed.items()}
         try:
-            after = writer.apply_to_text(item.text, item.path, patches)
-        except writer.WriteError as exc:
+            after = apply_to_text(item.text, item.path, patches)
+        except WriteError as exc:
             _unfix(changed.values(), f"cannot write back: {exc.message}")
             problems.append(Problem(item.path, exc.line, f"cannot write back: {exc.message}"))
             continue

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 
 from kfix.engine import Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
-from kfix.evaluate.rules import Outcome, Plan, evaluate, is_check_rule
+from kfix.evaluate.rules import Outcome, Plan, evaluate
 from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
 from kfix.model import Document, PolicyInfo, ScanResult
-from kfix.pack.policies import PolicySet, bundled_policy_dir, load_policies
+from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 
 COMBINED = "Combined"
 

@@ -19,8 +19,11 @@ from typing import Any
 
 import pytest
 
+from kfix.errors import WriteError
 from kfix.load import manifests
-from kfix.writer import WriteError, apply_to_text, output_path, unified_diff, write_atomic
+from kfix.output.diff import unified_diff
+from kfix.writer.files import output_path, write_atomic
+from kfix.writer.text import apply_to_text
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -1,0 +1,142 @@
+"""One YAML document patched with ruamel.yaml's round trip, in the style it is written in.
+
+ruamel writes one indentation per document, so only the lines the patch changed are
+taken from its output (`splice`); the document must read back, with kfix's own loader,
+as exactly the patched content.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+
+from kfix.errors import WriteError
+from kfix.load.manifests import parse
+from kfix.writer.comments import key_position
+from kfix.writer.operations import apply_ops, same
+from kfix.writer.splice import least_changed, normalised, restored
+from kfix.writer.style import Null
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def patch_document(text: str, path: str, line: int, ops: Sequence[Mapping[str, Any]]) -> str:
+    """One document's new text; `line` is where it starts in the file, for errors.
+
+    ruamel writes one indentation per document, so it would re-indent lines that stray
+    from the most common style: only the lines the patch changed are taken from its
+    output, the rest stay as written. When that cannot be worked out, ruamel's whole
+    rendering is used. Either way the result must read back as the patched content.
+    """
+    source = normalised(text)
+    loaded = parse(path, source)
+    if loaded.problem or not loaded.documents:
+        reason = loaded.problem.message if loaded.problem else "it is not a mapping"
+        raise WriteError(f"cannot patch this document: {reason}", path, line)
+    document = loaded.documents[0]
+    yaml_rt, tree = _round_trip(source, path, line)
+    before = _dump(yaml_rt, tree)
+    expected = apply_ops(
+        document.content, tree, ops, path, lambda pointer: line + document.line_of(pointer) - 1
+    )
+    result = least_changed(
+        source, before, _dump(yaml_rt, tree), lambda candidate: _reads_as(path, candidate, expected)
+    )
+    if result is None:
+        raise WriteError("the patched document does not read back as patched", path, line)
+    return restored(result, text)
+
+
+def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
+    """ruamel's round-trip tree of the document, and a YAML set to write it in its style."""
+    yaml_rt = YAML(typ="rt")
+    yaml_rt.Constructor = _Constructor
+    yaml_rt.Representer = _Representer
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 4096  # never re-wrap long lines
+    yaml_rt.explicit_start = text.startswith("---")  # content on the marker line
+    try:
+        tree = yaml_rt.load(text)
+    except MarkedYAMLError as exc:  # what libyaml lets pass, e.g. a duplicate key
+        mark = exc.problem_mark or exc.context_mark
+        where = line + mark.line if mark else line
+        raise WriteError(f"cannot patch this document: {exc.problem or exc}", path, where) from None
+    yaml_rt.indent(**_indentation(tree))
+    return yaml_rt, tree
+
+
+def _dump(yaml_rt: YAML, tree: Any) -> str:
+    stream = io.StringIO()
+    yaml_rt.dump(tree, stream)
+    return stream.getvalue()
+
+
+def _reads_as(path: str, text: str, content: Any) -> bool:
+    loaded = parse(path, text)
+    return (
+        not loaded.problem
+        and len(loaded.documents) == 1
+        and same(loaded.documents[0].content, content)
+    )
+
+
+class _Timestamp(str):
+    """A timestamp as written: the loader reads it as text, ruamel would reformat it."""
+
+    __slots__ = ()
+
+
+class _Constructor(RoundTripConstructor):
+    pass
+
+
+class _Representer(RoundTripRepresenter):
+    pass
+
+
+_Constructor.add_constructor(_NULL_TAG, lambda c, node: Null(node.value))
+_Constructor.add_constructor(_TIMESTAMP_TAG, lambda c, node: _Timestamp(node.value))
+_Representer.add_representer(Null, lambda r, data: r.represent_scalar(_NULL_TAG, data.text))
+_Representer.add_representer(_Timestamp, lambda r, data: r.represent_scalar(_TIMESTAMP_TAG, data))
+
+
+def _indentation(tree: Any) -> dict[str, int]:
+    """The document's most common mapping indent and sequence indent and dash offset,
+    each measured from the column of the key that holds the collection."""
+    mappings: Counter[int] = Counter()
+    sequences: Counter[tuple[int, int]] = Counter()
+    for parent in _mappings(tree):
+        for key, value in parent.items():
+            position = key_position(parent, key)
+            block = isinstance(value, CommentedBase) and value and not value.fa.flow_style()
+            if not block or position is None or value.lc.line == position[0]:
+                continue
+            key_column = position[1]
+            if isinstance(value, CommentedMap):
+                mappings[value.lc.col - key_column] += 1
+            elif isinstance(value, CommentedSeq):
+                sequences[(value.lc.item(0)[1] - key_column, value.lc.col - key_column)] += 1
+    mapping = mappings.most_common(1)[0][0] if mappings else 2
+    sequence, offset = sequences.most_common(1)[0][0] if sequences else (2, 0)
+    return {"mapping": mapping, "sequence": sequence, "offset": offset}
+
+
+def _mappings(node: Any) -> Iterator[CommentedMap]:
+    if isinstance(node, CommentedMap):
+        yield node
+        for value in node.values():
+            yield from _mappings(value)
+    elif isinstance(node, CommentedSeq):
+        for value in node:
+            yield from _mappings(value)
+
+
