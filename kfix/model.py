@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,3 +237,171 @@ class FixResult:
             o.status != FIXED and o.finding.outcome == FAILURE for o in self.outcomes
         )
         return 1 if unfixed else 0
+
+
+# -- kfix test: Rego unit tests, fixtures and coverage ------------------------------------
+
+PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str  # `test_x`, or `test_x#01` for the second definition of the name
+    package: str
+    file: str
+    line: int
+    status: str  # pass, fail, error or skip
+    error: str = ""  # the engine's message, for an error
+    # for a failure: where the first failing expression is, the expression, its variables
+    failed_at: str = ""
+    failed_expr: str = ""
+    locals: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"data.{self.package}.{self.name}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    covered: int
+    total: int
+    uncovered: tuple[tuple[int, int], ...]  # line ranges, inclusive
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.total if self.total else 100.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Line coverage of the policy files, `*_test.rego` files left out."""
+
+    files: Mapping[str, FileCoverage]
+
+    @property
+    def percent(self) -> float:
+        total = sum(f.total for f in self.files.values())
+        covered = sum(f.covered for f in self.files.values())
+        return 100.0 * covered / total if total else 100.0
+
+
+@dataclass(frozen=True)
+class TestRunResult:
+    tests: tuple[TestCase, ...]
+    coverage: Coverage | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for test in self.tests if test.status == status)
+
+    def exit_code(self, threshold: float = 0.0) -> int:
+        """opa test's: 2 when a test fails or errs, or coverage is below the threshold."""
+        if self.count(FAIL) or self.count(ERROR):
+            return 2
+        if self.coverage is not None and self.coverage.percent < threshold:
+            return 2
+        return 0
+
+
+@dataclass(frozen=True)
+class FixtureCase:
+    policy: str
+    file: str  # the fixture file: positive, negative, before or after
+    name: str  # "raises <id>", "does not raise <id>", FIX_TURNS or AFTER_PASSES
+    passed: bool
+    message: str = ""  # for a failure: what was expected and what came back
+
+
+@dataclass(frozen=True)
+class FixCoverage:
+    """Over the fixable policies: which of ITEMS each one lacks."""
+
+    fixable: tuple[str, ...]
+    missing: Mapping[str, tuple[str, ...]]  # policy id → missing items; complete ones absent
+
+    @property
+    def percent(self) -> float:
+        if not self.fixable:
+            return 100.0
+        return 100.0 * (len(self.fixable) - len(self.missing)) / len(self.fixable)
+
+
+@dataclass(frozen=True)
+class FixtureRunResult:
+    cases: tuple[FixtureCase, ...] = ()
+    coverage: FixCoverage | None = None
+    root: str = ""  # the fixtures directory
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for case in self.cases if case.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.cases) - self.passed
+
+    def exit_code(self, fix_threshold: float = 0.0) -> int:
+        """2 when a fixture case fails or fix coverage is below the threshold."""
+        if self.failed:
+            return 2
+        if self.coverage is not None and self.coverage.percent < fix_threshold:
+            return 2
+        return 0
+
+
+# -- kfix verify: Gatekeeper suites ---------------------------------------------------------
+
+PASSED, FAILED = "passed", "failed"  # and SKIPPED, as for fixes
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    status: str
+    expected: str = ""  # what the failing assertion asked for
+    actual: str = ""  # what the engine said
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    status: str
+    error: str = ""  # the test could not run, or an `invalid` constraint was accepted
+    cases: tuple[CaseResult, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    path: str
+    name: str
+    status: str
+    error: str = ""
+    tests: tuple[TestResult, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    suites: tuple[SuiteResult, ...]
+    coverage: Coverage | None = None
+    seconds: float = 0.0
+    problems: tuple[Problem, ...] = ()  # files that do not parse
+
+    def count(self, level: str, status: str) -> int:
+        items: dict[str, Sequence[Any]] = {
+            "suites": self.suites,
+            "tests": [t for s in self.suites for t in s.tests],
+            "cases": [c for s in self.suites for t in s.tests for c in t.cases],
+        }
+        return sum(1 for item in items[level] if item.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
+        return 1 if failed or self.problems else 0

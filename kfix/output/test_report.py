@@ -20,8 +20,17 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from kfix.policytest.fixtures import FixtureCase, FixtureRunResult
-from kfix.policytest.regotest import ERROR, FAIL, PASS, SKIP, Coverage, TestCase, TestRunResult
+from kfix.model import (
+    ERROR,
+    FAIL,
+    PASS,
+    SKIP,
+    Coverage,
+    FixtureCase,
+    FixtureRunResult,
+    TestCase,
+    TestRunResult,
+)
 
 _LABELS = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR", SKIP: "SKIPPED"}
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
+from kfix.model import FAILED, PASSED, SKIPPED, SuiteResult, VerifyResult
 from kfix.output.test_report import coverage_json, coverage_lines
-from kfix.policytest.suites import FAILED, PASSED, SKIPPED, SuiteResult, VerifyResult
 
 LEVELS = ("suites", "tests", "cases")
 

@@ -16,14 +16,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kfix.load import manifests
-from kfix.model import FIXED, Finding, ScanResult
+from kfix.model import FIXED, Finding, FixCoverage, FixtureCase, FixtureRunResult, ScanResult
 from kfix.pack.catalog import PolicyEntry
 from kfix.pack.policies import FRAGMENT_NAME
 from kfix.runner.scan import ScanOptions, policy_set, scan
@@ -35,52 +35,6 @@ AFTER_PASSES = "after passes every policy"
 BEFORE, AFTER, PARAMS = ".before.yaml", ".after.yaml", ".params.yaml"
 ITEMS = ("positive", "negative", "fragment", "fix pair")  # what fix coverage asks of a policy
 _MANIFESTS = "*.y*ml"
-
-
-@dataclass(frozen=True)
-class FixtureCase:
-    policy: str
-    file: str  # the fixture file: positive, negative, before or after
-    name: str  # "raises <id>", "does not raise <id>", FIX_TURNS or AFTER_PASSES
-    passed: bool
-    message: str = ""  # for a failure: what was expected and what came back
-
-
-@dataclass(frozen=True)
-class FixCoverage:
-    """Over the fixable policies: which of ITEMS each one lacks."""
-
-    fixable: tuple[str, ...]
-    missing: Mapping[str, tuple[str, ...]]  # policy id → missing items; complete ones absent
-
-    @property
-    def percent(self) -> float:
-        if not self.fixable:
-            return 100.0
-        return 100.0 * (len(self.fixable) - len(self.missing)) / len(self.fixable)
-
-
-@dataclass(frozen=True)
-class FixtureRunResult:
-    cases: tuple[FixtureCase, ...] = ()
-    coverage: FixCoverage | None = None
-    root: str = ""  # the fixtures directory
-
-    @property
-    def passed(self) -> int:
-        return sum(1 for case in self.cases if case.passed)
-
-    @property
-    def failed(self) -> int:
-        return len(self.cases) - self.passed
-
-    def exit_code(self, fix_threshold: float = 0.0) -> int:
-        """2 when a fixture case fails or fix coverage is below the threshold."""
-        if self.failed:
-            return 2
-        if self.coverage is not None and self.coverage.percent < fix_threshold:
-            return 2
-        return 0
 
 
 def default_root(paths: Sequence[str]) -> str:

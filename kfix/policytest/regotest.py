@@ -19,12 +19,12 @@ from kfix.engine import Answer, Engine
 from kfix.engine.lint import LintOptions
 from kfix.errors import EvalError, KfixError
 from kfix.evaluate.split import SPLIT_ROOT, split_modules, split_name
+from kfix.model import ERROR, FAIL, PASS, SKIP, Coverage, FileCoverage, TestCase, TestRunResult
 from kfix.pack.policies import PolicySet, load_policies
 from kfix.runner.scan import ScanOptions, open_engine
 
 TEST_PREFIX = "test_"
 TODO_PREFIX = "todo_"
-PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
 _COPY_SUFFIX = "#split.rego"  # how split_modules names a module's copy
 
 
@@ -38,69 +38,6 @@ class TestOptions:
     scan: ScanOptions = field(default_factory=ScanOptions)
     run: str | None = None  # regex searched in `data.<package>.<name>`, as `opa test -r`
     coverage: bool = False
-
-
-@dataclass(frozen=True)
-class TestCase:
-    name: str  # `test_x`, or `test_x#01` for the second definition of the name
-    package: str
-    file: str
-    line: int
-    status: str  # pass, fail, error or skip
-    error: str = ""  # the engine's message, for an error
-    # for a failure: where the first failing expression is, the expression, its variables
-    failed_at: str = ""
-    failed_expr: str = ""
-    locals: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def full_name(self) -> str:
-        return f"data.{self.package}.{self.name}"
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class FileCoverage:
-    covered: int
-    total: int
-    uncovered: tuple[tuple[int, int], ...]  # line ranges, inclusive
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.covered / self.total if self.total else 100.0
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Line coverage of the policy files, `*_test.rego` files left out."""
-
-    files: Mapping[str, FileCoverage]
-
-    @property
-    def percent(self) -> float:
-        total = sum(f.total for f in self.files.values())
-        covered = sum(f.covered for f in self.files.values())
-        return 100.0 * covered / total if total else 100.0
-
-
-@dataclass(frozen=True)
-class TestRunResult:
-    tests: tuple[TestCase, ...]
-    coverage: Coverage | None = None
-
-    def count(self, status: str) -> int:
-        return sum(1 for test in self.tests if test.status == status)
-
-    def exit_code(self, threshold: float = 0.0) -> int:
-        """opa test's: 2 when a test fails or errs, or coverage is below the threshold."""
-        if self.count(FAIL) or self.count(ERROR):
-            return 2
-        if self.coverage is not None and self.coverage.percent < threshold:
-            return 2
-        return 0
 
 
 @dataclass(frozen=True)

@@ -33,60 +33,20 @@ from kfix.gatekeeper.templates import (
     read_template,
 )
 from kfix.load import manifests
-from kfix.model import Document, Problem
-from kfix.policytest.regotest import Coverage, coverage_of
+from kfix.model import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    CaseResult,
+    Document,
+    Problem,
+    SuiteResult,
+    TestResult,
+    VerifyResult,
+)
+from kfix.policytest.regotest import coverage_of
 
 SUITE_API = "test.gatekeeper.sh/v1alpha1"
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    name: str
-    status: str
-    expected: str = ""  # what the failing assertion asked for
-    actual: str = ""  # what the engine said
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class TestResult:
-    name: str
-    status: str
-    error: str = ""  # the test could not run, or an `invalid` constraint was accepted
-    cases: tuple[CaseResult, ...] = ()
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class SuiteResult:
-    path: str
-    name: str
-    status: str
-    error: str = ""
-    tests: tuple[TestResult, ...] = ()
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    suites: tuple[SuiteResult, ...]
-    coverage: Coverage | None = None
-    seconds: float = 0.0
-    problems: tuple[Problem, ...] = ()  # files that do not parse
-
-    def count(self, level: str, status: str) -> int:
-        items: dict[str, Sequence[Any]] = {
-            "suites": self.suites,
-            "tests": [t for s in self.suites for t in s.tests],
-            "cases": [c for s in self.suites for t in s.tests for c in t.cases],
-        }
-        return sum(1 for item in items[level] if item.status == status)
-
-    @property
-    def exit_code(self) -> int:
-        failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
-        return 1 if failed or self.problems else 0
 
 
 @dataclass(frozen=True)

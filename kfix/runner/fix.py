@@ -6,10 +6,8 @@ client machinery it does not use.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,9 +32,9 @@ from kfix.model import (
     FixResult,
     Problem,
 )
+from kfix.runner.pool import in_workers
 from kfix.runner.scan import (
     ScanOptions,
-    chunks,
     evaluator,
     gatekeeper_library,
     loaded_files,
@@ -71,10 +69,7 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     files = manifests.discover(paths, options.scan.ignore)
     if single_process(replace(options.scan, combine=False), files):
         return _fix_files(files, options)
-    pieces = chunks(files, options.scan.jobs)
-    context = multiprocessing.get_context("spawn")  # the embedded Go runtime hangs after fork
-    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
-        parts = list(pool.map(_fix_files, pieces, [options] * len(pieces)))
+    parts = in_workers(_fix_files, files, options.scan.jobs, options)
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-import multiprocessing
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -24,6 +21,7 @@ from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
 from kfix.model import Document, PolicyInfo, ScanResult
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
+from kfix.runner.pool import in_workers
 
 COMBINED = "Combined"
 
@@ -219,32 +217,11 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
 
 
 def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Outcome:
-    """Contiguous chunks of similar byte size, so concatenated results keep file order.
-
-    Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
-    """
-    pieces = chunks(files, jobs)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
-        parts = list(pool.map(_scan_chunk, [options] * len(pieces), pieces))
     merged = Outcome()
-    for part in parts:
+    for part in in_workers(_scan_chunk, files, jobs, options):
         merged.merge(part)
     return merged
 
 
-def _scan_chunk(options: ScanOptions, files: Sequence[str]) -> Outcome:
+def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Outcome:
     return _scan_files(policy_set(options), files, replace(options, jobs=1))
-
-
-def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
-    sizes = [max(os.path.getsize(f), 1) if os.path.isfile(f) else 1 for f in files]
-    share = sum(sizes) / jobs
-    chunks: list[list[str]] = [[]]
-    filled = 0.0
-    for path, size in zip(files, sizes, strict=True):
-        if filled >= share * len(chunks) and len(chunks) < jobs:
-            chunks.append([])
-        chunks[-1].append(path)
-        filled += size
-    return [c for c in chunks if c]
