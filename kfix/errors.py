@@ -1,12 +1,15 @@
-"""Run-level failures. Per-file trouble is a `Problem` in the result instead."""
+"""Run-level failures. Per-file trouble is a `Problem` in the result instead.
+
+Every KfixError stops the run; the CLI's error edge prints it once, as
+`kfix: error: file:line: message`, and exits 2 (an error of input, policy, engine,
+write or usage). Which error it was changes the message, never the exit code.
+"""
 
 from __future__ import annotations
 
 
 class KfixError(Exception):
     """A failure that stops the run; rendered once, as `file:line: message`."""
-
-    exit_code = 1
 
     def __init__(self, message: str, file: str = "", line: int = 0) -> None:
         super().__init__(message)
@@ -52,8 +55,6 @@ class EvalError(KfixError):
 
 class UsageError(KfixError):
     """Options that cannot work together, or input that is missing."""
-
-    exit_code = 2
 
 
 class WriteError(KfixError):

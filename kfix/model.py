@@ -66,6 +66,16 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+# METADATA `custom.severity`, lowest first, and `custom.profile` with what each selects
+SEVERITIES = ("low", "medium", "high", "critical")
+PROFILES: Mapping[str, frozenset[str]] = {
+    "baseline": frozenset({"baseline"}),
+    "restricted": frozenset({"baseline", "restricted"}),  # restricted includes baseline
+    "best-practice": frozenset({"best-practice"}),
+}
+ALL_PROFILES = "all"
+
+
 @dataclass(frozen=True)
 class PolicyInfo:
     """A policy as its METADATA describes it."""
@@ -168,19 +178,18 @@ class ScanResult:
         )
 
     def exit_code(self, *, fail_on_warn: bool = False, no_fail: bool = False) -> int:
-        """conftest's rule: 1 on failures; with --fail-on-warn 2 on failures, 1 on warnings.
-
-        Files that could not be read or parsed make the run fail too, so a CI job
-        never passes over a manifest nobody checked.
-        """
+        """conftest's rule: 1 on failures; with --fail-on-warn 2 on failures, 1 on warnings;
+        --no-fail makes both 0. Files that could not be read or parsed, and policy errors,
+        give 2 whatever the flags say, so a CI job never passes over a manifest nobody
+        checked."""
+        if self.problems:
+            return 2
         if no_fail:
             return 0
         failures, warnings = self.count(FAILURE), self.count(WARNING)
         if fail_on_warn:
-            code = 2 if failures else 1 if warnings else 0
-        else:
-            code = 1 if failures else 0
-        return max(code, 1 if self.problems else 0)
+            return 2 if failures else 1 if warnings else 0
+        return 1 if failures else 0
 
 
 FIXED = "fixed"
@@ -239,6 +248,74 @@ class FixResult:
         return 1 if unfixed else 0
 
 
+# -- the policy catalog ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    info: PolicyInfo
+    fragment: str  # path of its fix.yaml.j2, "" when there is none
+    positive: int  # fixture files under fixtures/<id>/positive
+    negative: int
+    fix_pairs: int
+
+    @property
+    def profile(self) -> str:
+        return str(self.info.custom.get("profile", ""))
+
+    @property
+    def fix(self) -> str:
+        return str(self.info.custom.get("fix") or "")
+
+    @property
+    def no_fix_reason(self) -> str:
+        return str(self.info.custom.get("no_fix_reason") or "")
+
+    @property
+    def automatic_fix(self) -> str:
+        """"yes" when the fragment fixes by default; "with parameters" when it only acts on
+        values a person gives (METADATA says why there is no automatic fix); else "no"."""
+        if not self.fragment:
+            return "no"
+        return "with parameters" if self.no_fix_reason else "yes"
+
+
+# -- kfix draft ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One draft and what the verifier said of it (no reasons: accepted)."""
+
+    fragment: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PairFile:
+    """A fix fixture pair produced from one positive fixture."""
+
+    before_path: str
+    after_path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    policy_id: str
+    fragment_path: str
+    attempts: tuple[Attempt, ...] = ()
+    pairs: tuple[PairFile, ...] = ()
+    accepted: bool = False
+
+    @property
+    def fragment(self) -> str:
+        """The last draft's text, ending in a newline as it is written."""
+        text = self.attempts[-1].fragment if self.attempts else ""
+        return text if text.endswith("\n") or not text else text + "\n"
+
+
 # -- kfix test: Rego unit tests, fixtures and coverage ------------------------------------
 
 PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
@@ -292,19 +369,23 @@ class Coverage:
 
 @dataclass(frozen=True)
 class TestRunResult:
+    """Everything `kfix test` found: Rego unit tests, and fixtures when they ran."""
+
     tests: tuple[TestCase, ...]
     coverage: Coverage | None = None
+    fixtures: FixtureRunResult | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for test in self.tests if test.status == status)
 
-    def exit_code(self, threshold: float = 0.0) -> int:
-        """opa test's: 2 when a test fails or errs, or coverage is below the threshold."""
+    def exit_code(self, threshold: float = 0.0, fix_threshold: float = 0.0) -> int:
+        """opa test's: 2 when a test fails or errs, or coverage is below the threshold;
+        likewise for fixtures and fix coverage."""
         if self.count(FAIL) or self.count(ERROR):
             return 2
         if self.coverage is not None and self.coverage.percent < threshold:
             return 2
-        return 0
+        return self.fixtures.exit_code(fix_threshold) if self.fixtures is not None else 0
 
 
 @dataclass(frozen=True)
@@ -403,5 +484,9 @@ class VerifyResult:
 
     @property
     def exit_code(self) -> int:
+        """1 when a suite, test or case failed; 2 when a file under the paths cannot be
+        read or parsed (it may have been a suite)."""
+        if self.problems:
+            return 2
         failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
-        return 1 if failed or self.problems else 0
+        return 1 if failed else 0

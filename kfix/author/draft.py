@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kfix.errors import KfixError
+from kfix.errors import KfixError, UsageError
 from kfix.fix.llm_patches import pointers
 from kfix.llm.client import ChatClient
 from kfix.load import manifests
-from kfix.model import FIXED, PolicyInfo
-from kfix.output.diff import unified_diff
+from kfix.model import FIXED, Attempt, DraftResult, PairFile, PolicyInfo
 from kfix.pack.policies import FRAGMENT_NAME
 from kfix.runner.scan import ScanOptions
 from kfix.writer.files import write_atomic
@@ -54,49 +53,12 @@ DRAFT_NAME = "draft"
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """One draft and what the verifier said of it (no reasons: accepted)."""
-
-    fragment: str
-    reasons: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PairFile:
-    """A fix fixture pair produced from one positive fixture."""
-
-    before_path: str
-    after_path: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class DraftResult:
-    policy_id: str
-    fragment_path: str
-    attempts: tuple[Attempt, ...] = ()
-    pairs: tuple[PairFile, ...] = ()
-    accepted: bool = False
-
-    @property
-    def fragment(self) -> str:
-        return self.attempts[-1].fragment if self.attempts else ""
-
-
-@dataclass(frozen=True)
 class DraftOptions:
     policy_root: str | None = None  # None: the bundled pack
     fixtures: str | None = None  # None: `fixtures` beside the policy root
     replace: bool = False
     retries: int = 2
     scan: ScanOptions = field(default_factory=ScanOptions)
-
-
-class DraftUsageError(KfixError):
-    """The request itself is wrong (e.g. a fragment exists without --replace)."""
-
-    exit_code = 2
 
 
 def find_policy(policy_id: str, scan: ScanOptions) -> PolicyInfo:
@@ -176,7 +138,7 @@ def build_prompt(policy: PolicyInfo, positives: Sequence[str], negatives: Sequen
     return "\n\n".join(parts)
 
 
-def verify(fragment: str, policy: PolicyInfo, positives: Sequence[str],
+def try_draft(fragment: str, policy: PolicyInfo, positives: Sequence[str],
            negatives: Sequence[str], scan: ScanOptions, fixtures: str = ""
            ) -> tuple[list[str], list[tuple[str, str, str]]]:
     """Reasons the draft fails (none: accepted) and (fixture, before, after) per positive.
@@ -234,15 +196,15 @@ def verify(fragment: str, policy: PolicyInfo, positives: Sequence[str],
 def draft(policy_id: str, client: ChatClient, options: DraftOptions,
           say: Callable[[str], None] = lambda _text: None) -> DraftResult:
     """Ask, verify, retry with the reasons; write the fragment and pairs only if accepted."""
+    from kfix.pack.catalog import fixtures_beside
     from kfix.pack.policies import bundled_policy_dir
-    from kfix.policytest.fixtures import default_root
 
     root = options.policy_root or str(bundled_policy_dir())
     policy = find_policy(policy_id, options.scan)
     target = os.path.join(os.path.dirname(policy.file), FRAGMENT_NAME)
     if os.path.exists(target) and not options.replace:
-        raise DraftUsageError(f"{target} exists; give --replace to draft a new one")
-    fixtures = options.fixtures or default_root([root])
+        raise UsageError(f"{target} exists; give --replace to draft a new one")
+    fixtures = options.fixtures or fixtures_beside([root])
     positives = fixture_files(fixtures, policy_id, "positive")
     negatives = fixture_files(fixtures, policy_id, "negative")
     if not positives:
@@ -258,7 +220,7 @@ def draft(policy_id: str, client: ChatClient, options: DraftOptions,
             attempts.append(Attempt(str(fragment), ("the answer held no fragment text",)))
             say(f"attempt {number}: rejected")
             continue
-        reasons, produced = verify(fragment, policy, positives, negatives, options.scan,
+        reasons, produced = try_draft(fragment, policy, positives, negatives, options.scan,
                                    fixtures)
         if reasons:
             attempts.append(Attempt(fragment, tuple(reasons)))
@@ -301,28 +263,6 @@ def _write(target: str, fragment: str, pairs: Sequence[PairFile]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(path)
         raise
-
-
-def render(result: DraftResult) -> str:
-    """What `kfix draft` prints: the diffs when accepted, each attempt's reasons if not."""
-    if result.accepted:
-        out = [unified_diff(_shown(result.fragment_path), "", _with_newline(result.fragment))]
-        for pair in result.pairs:
-            out.append(unified_diff(_shown(pair.after_path), pair.before, pair.after))
-        out.append(f"kfix: drafted {result.fragment_path} after {len(result.attempts)} "
-                   f"attempt(s), with {len(result.pairs)} fix pair(s)\n")
-        return "".join(out)
-    out = [f"kfix: no draft for {result.policy_id} passed verification; nothing written\n"]
-    for number, attempt in enumerate(result.attempts, 1):
-        out.append(f"attempt {number}:\n")
-        out.extend(f"  {reason}\n" for reason in attempt.reasons)
-    return "".join(out)
-
-
-def _shown(path: str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    relative = os.path.relpath(path)
-    return path.lstrip("/") if relative.startswith("..") else relative
 
 
 def _with_newline(text: str) -> str:

@@ -33,7 +33,6 @@ _CONNECTION = re.compile(r"^\w*Connection\(.*?\): ")
 class DryRunUnavailable(KfixError):
     """No kubeconfig, or no API server answers: nothing can be proved, so nothing is written."""
 
-    exit_code = 2  # only `kfix fix` raises it, whose exit code for errors is 2
 
 
 class ServerDryRun:

@@ -1,21 +1,38 @@
-"""Output formats: each renders a ScanResult as text, the way `conftest test -o <name>` does.
+"""Stage 6, report: results rendered as text, one registry of formats per command.
 
-FORMATTERS is the one registry of formats; the CLI offers exactly its keys.
+Every format is a `Report`: a pure function of a result and the `ReportOptions`, so the
+CLI alone decides where the text goes. Each command's module holds its `REPORTS`
+registry (`output.scan`, `output.fix`, `output.test`, `output.verify`,
+`output.policy`), and `-o` offers exactly its keys. Reports read the records of
+`kfix.model` and nothing of the stages that made them.
 """
 
 from __future__ import annotations
 
-from kfix.output import github, json, junit, sarif, stdout, table, tap
-from kfix.output.base import Formatter, OutputOptions
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-FORMATTERS: dict[str, Formatter] = {
-    "stdout": stdout,
-    "json": json,
-    "tap": tap,
-    "table": table,
-    "junit": junit,
-    "github": github,
-    "sarif": sarif,
-}
+R = TypeVar("R", contravariant=True)
 
-__all__ = ["FORMATTERS", "Formatter", "OutputOptions"]
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Every report gets all of them and uses those it knows, as conftest's formats do:
+    only scan's `stdout` colours, suppresses exceptions and traces."""
+
+    color: bool = False
+    suppress_exceptions: bool = False
+    trace: bool = False
+    junit_hide_message: bool = False
+    verbose: bool = False  # test and verify: list what passed too
+
+
+class Report(Protocol[R]):
+    """One output format of one command."""
+
+    def __call__(self, result: R, options: ReportOptions, /) -> str:
+        """The whole report, ending in a newline, or "" when the format has nothing to say."""
+        ...
+
+
+__all__ = ["Report", "ReportOptions"]

@@ -1,22 +1,15 @@
-"""conftest's JUnit XML, for CI test-report viewers.
-
-One <testsuite name="conftest.<namespace>"> per namespace, in order of first appearance.
-For each file in it: a <testcase> per warning and failure, holding the message in a
-<failure message="Failed">, then a passing <testcase> per success. Exceptions are left
-out, as conftest does. Suite names keep conftest's prefix, so CI dashboards keyed on
-them keep their history. A case is named `<file> - <first line of message>`, or just
-`<file>` for a success or with `junit_hide_message`.
+"""The one JUnit XML writer, for scan, test and verify reports.
 
 Written like conftest's Go encoder (tab indent, `time="0.000"`, no self-closing tags,
-newlines in text as `&#xA;`), minus the go.version property, which kfix has no use for.
-kfix adds a suite "kfix.errors" with a failing case per input it could not read or parse.
+newlines in text as `&#xA;`), so `kfix scan -o junit` stays byte-for-byte conftest's.
+Attributes conftest never writes (a suite's errors and skipped, a case's file and
+line) appear only when they have something to say.
 """
 
 from __future__ import annotations
 
-from kfix.model import ScanResult
-from kfix.output.base import OutputOptions
-from kfix.output.common import where
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 _XML_ESCAPES = {
     "&": "&amp;",
@@ -28,57 +21,62 @@ _XML_ESCAPES = {
     "\n": "&#xA;",
     "\r": "&#xD;",
 }
-
-# A test case: its name, and its failure text, or None when it passed.
-Case = tuple[str, str | None]
+FAILURE, ERROR, SKIPPED = "failure", "error", "skipped"
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
-    suites: dict[str, list[Case]] = {}
-    for check in result.results:
-        cases = suites.setdefault(f"conftest.{check.namespace}", [])
-        for finding in (*check.warnings, *check.failures):
-            cases.append((_name(check.file, finding.message, options), finding.message))
-        cases += [(check.file, None)] * check.successes
-    if result.problems:
-        suites["kfix.errors"] = [
-            (_name(where(p.file, p.line), p.message, options), p.message) for p in result.problems
-        ]
-    body = [line for name, cases in suites.items() if cases for line in _suite(name, cases)]
+@dataclass(frozen=True)
+class Case:
+    name: str
+    classname: str
+    outcome: str = ""  # "" passed, or FAILURE, ERROR, SKIPPED
+    message: str = ""  # the outcome element's message attribute
+    text: str = ""  # and its text
+    seconds: float = 0.0
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    cases: tuple[Case, ...]
+    seconds: float = 0.0
+
+
+def render(suites: Sequence[Suite]) -> str:
+    """The document; suites without cases are left out, as conftest does."""
+    body = [line for suite in suites if suite.cases for line in _suite(suite)]
     lines = ["<testsuites>", *body, "</testsuites>"] if body else ["<testsuites></testsuites>"]
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(f"{line}\n" for line in lines)
 
 
-def _name(subject: str, message: str, options: OutputOptions) -> str:
-    if options.junit_hide_message:
-        return subject
-    first_line = message.partition("\n")[0]
-    return f"{subject} - {first_line}"
-
-
-def _suite(name: str, cases: list[Case]) -> list[str]:
-    failures = sum(1 for _, failure in cases if failure is not None)
-    # go-junit-report names the class after the suite's last path segment.
-    classname = _escape(name.rsplit("/", 1)[-1])
-    lines = [
-        f'\t<testsuite tests="{len(cases)}" failures="{failures}" time="0.000"'
-        f' name="{_escape(name)}">'
-    ]
-    for case_name, failure in cases:
-        opening = f'\t\t<testcase classname="{classname}" name="{_escape(case_name)}" time="0.000">'
-        if failure is None:
+def _suite(suite: Suite) -> list[str]:
+    counts = {kind: sum(1 for case in suite.cases if case.outcome == kind)
+              for kind in (FAILURE, ERROR, SKIPPED)}
+    extra = "".join(f' {attribute}="{counts[kind]}"'
+                    for kind, attribute in ((ERROR, "errors"), (SKIPPED, "skipped"))
+                    if counts[kind])
+    lines = [f'\t<testsuite tests="{len(suite.cases)}" failures="{counts[FAILURE]}"{extra}'
+             f' time="{suite.seconds:.3f}" name="{escape(suite.name)}">']
+    for case in suite.cases:
+        where = (f' file="{escape(case.file)}"' if case.file else "") + (
+            f' line="{case.line}"' if case.line else "")
+        opening = (f'\t\t<testcase classname="{escape(case.classname)}" '
+                   f'name="{escape(case.name)}" time="{case.seconds:.3f}"{where}>')
+        if not case.outcome:
             lines.append(f"{opening}</testcase>")
-        else:
-            lines += [
-                opening,
-                f'\t\t\t<failure message="Failed" type="">{_escape(failure)}</failure>',
-                "\t\t</testcase>",
-            ]
+            continue
+        lines += [
+            opening,
+            f'\t\t\t<{case.outcome} message="{escape(case.message)}" type="">'
+            f"{escape(case.text)}</{case.outcome}>",
+            "\t\t</testcase>",
+        ]
     lines.append("\t</testsuite>")
     return lines
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Escaped as Go's encoding/xml does text and attributes: characters XML 1.0 cannot
     hold at all become U+FFFD, so any message still makes a well-formed document."""
     return "".join(_XML_ESCAPES.get(c, c) if _xml_char(c) else "\ufffd" for c in text)

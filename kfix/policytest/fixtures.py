@@ -23,9 +23,17 @@ from typing import Any
 import yaml
 
 from kfix.load import manifests
-from kfix.model import FIXED, Finding, FixCoverage, FixtureCase, FixtureRunResult, ScanResult
-from kfix.pack.catalog import PolicyEntry
-from kfix.pack.policies import FRAGMENT_NAME
+from kfix.model import (
+    FIXED,
+    Finding,
+    FixCoverage,
+    FixtureCase,
+    FixtureRunResult,
+    PolicyEntry,
+    ScanResult,
+)
+from kfix.pack.catalog import entries as catalog_entries
+from kfix.pack.catalog import fixtures_beside
 from kfix.runner.scan import ScanOptions, policy_set, scan
 
 RAISES = "raises {id}"
@@ -37,26 +45,21 @@ ITEMS = ("positive", "negative", "fragment", "fix pair")  # what fix coverage as
 _MANIFESTS = "*.y*ml"
 
 
-def default_root(paths: Sequence[str]) -> str:
-    """`fixtures` beside the first policy path, as `kfix policy list` looks for it."""
-    return str(Path((list(paths) or ["."])[0]).resolve().parent / "fixtures")
-
-
 def run_fixtures(paths: Sequence[str], fixtures: str | None = None,
                  options: ScanOptions | None = None,
                  coverage: bool = True) -> FixtureRunResult:
-    """Every policy's fixture suite under `fixtures` (default: default_root(paths)).
+    """Every policy's fixture suite under `fixtures` (default: fixtures_beside(paths)).
 
     A directory that does not exist gives no cases (and, with `coverage`, fixable
     policies that miss every fixture). One scan covers every positive and negative
     file, one every after file; each fix pair is one fix.
     """
     paths = list(paths) or ["."]
-    root = _shown(fixtures or default_root(paths))
+    root = _shown(fixtures or fixtures_beside(paths))
     options = replace(options or ScanOptions(), policy_paths=tuple(paths),
                       all_namespaces=True, namespaces=(), profile=None,
                       min_severity=None, jobs=1, combine=False, trace=False)
-    entries = _entries(options, root)
+    entries = catalog_entries(policy_set(options), root)
     cases: list[FixtureCase] = []
     if os.path.isdir(root):
         homes = {e.info.id: os.path.join(root, e.info.id) for e in entries
@@ -70,22 +73,6 @@ def _shown(path: str) -> str:
     """A path relative to the working directory when it lies below it."""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
-
-
-def _entries(options: ScanOptions, root: str) -> list[PolicyEntry]:
-    """The catalog's entries, loaded as the tests are (rego version, lint settings)."""
-    entries = []
-    for info in sorted(policy_set(options).by_id.values(), key=lambda i: i.id):
-        fragment = os.path.join(os.path.dirname(info.file), FRAGMENT_NAME)
-        home = Path(root) / info.id
-        entries.append(PolicyEntry(
-            info=info,
-            fragment=fragment if os.path.isfile(fragment) else "",
-            positive=len(_files(home / "positive", _MANIFESTS)),
-            negative=len(_files(home / "negative", _MANIFESTS)),
-            fix_pairs=len(_files(home / "fix", "*" + BEFORE)),
-        ))
-    return entries
 
 
 def _files(directory: Path | str, pattern: str) -> list[str]:

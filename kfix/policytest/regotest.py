@@ -10,8 +10,9 @@ Prints nothing and exits nowhere; the CLI formats a TestRunResult.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,8 +20,11 @@ from kfix.engine import Answer, Engine
 from kfix.engine.lint import LintOptions
 from kfix.errors import EvalError, KfixError
 from kfix.evaluate.split import SPLIT_ROOT, split_modules, split_name
-from kfix.model import ERROR, FAIL, PASS, SKIP, Coverage, FileCoverage, TestCase, TestRunResult
+from kfix.model import ERROR, FAIL, PASS, SKIP, TestCase, TestRunResult
+from kfix.pack.catalog import fixtures_beside
 from kfix.pack.policies import PolicySet, load_policies
+from kfix.policytest.coverage import coverage_of
+from kfix.policytest.fixtures import run_fixtures
 from kfix.runner.scan import ScanOptions, open_engine
 
 TEST_PREFIX = "test_"
@@ -38,6 +42,8 @@ class TestOptions:
     scan: ScanOptions = field(default_factory=ScanOptions)
     run: str | None = None  # regex searched in `data.<package>.<name>`, as `opa test -r`
     coverage: bool = False
+    fixtures: str | None = None  # fixture directory; None: `fixtures` beside the first path
+    fix_coverage: bool = False  # run fixtures for fix coverage even where none exist
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,17 @@ class _Planned:
     @property
     def ref(self) -> str:
         return f"{self.document}.{self.rule}"
+
+
+def run_policy_tests(paths: Sequence[str],
+                     options: TestOptions = TestOptions()) -> TestRunResult:
+    """`kfix test`: the Rego unit tests under `paths`, then each policy's fixtures when a
+    fixture directory exists (or fix coverage is asked for)."""
+    result = run_tests(paths, options)
+    root = options.fixtures or fixtures_beside(paths)
+    if not (os.path.isdir(root) or options.fix_coverage):
+        return result
+    return replace(result, fixtures=run_fixtures(paths, root, options.scan))
 
 
 def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> TestRunResult:
@@ -191,37 +208,3 @@ def _explained(case: TestCase, answer: Answer) -> TestCase:
                          failed_expr=str(event.get("node", "")),
                          locals=dict(event.get("locals") or {}))
     return case
-
-
-def coverage_of(reports: Iterable[Mapping[str, Any]], files: Sequence[str]) -> Coverage:
-    """The union over every test's report: a line is covered if any test covered it."""
-    covered: dict[str, set[int]] = {path: set() for path in files}
-    seen: dict[str, set[int]] = {path: set() for path in files}
-    for report in reports:
-        for path, lines in (report.get("files") or {}).items():
-            if path in covered:
-                covered[path] |= _rows(lines.get("covered"))
-                seen[path] |= _rows(lines.get("covered")) | _rows(lines.get("not_covered"))
-    return Coverage({
-        path: FileCoverage(len(covered[path]), len(seen[path]),
-                           _ranges(sorted(seen[path] - covered[path])))
-        for path in files
-    })
-
-
-def _rows(ranges: Iterable[Mapping[str, Any]] | None) -> set[int]:
-    return {
-        row
-        for item in ranges or ()
-        for row in range(int(item["start"]["row"]), int(item["end"]["row"]) + 1)
-    }
-
-
-def _ranges(rows: Sequence[int]) -> tuple[tuple[int, int], ...]:
-    ranges: list[tuple[int, int]] = []
-    for row in rows:
-        if ranges and ranges[-1][1] == row - 1:
-            ranges[-1] = (ranges[-1][0], row)
-        else:
-            ranges.append((row, row))
-    return tuple(ranges)

@@ -44,7 +44,7 @@ from kfix.model import (
     TestResult,
     VerifyResult,
 )
-from kfix.policytest.regotest import coverage_of
+from kfix.policytest.coverage import coverage_of
 
 SUITE_API = "test.gatekeeper.sh/v1alpha1"
 

@@ -19,7 +19,7 @@ from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
-from kfix.model import Document, PolicyInfo, ScanResult
+from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES, Document, PolicyInfo, ScanResult
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 from kfix.runner.pool import in_workers
 
@@ -51,12 +51,6 @@ class ScanOptions:
         return LintOptions(self.allow_network, self.capabilities, self.strict)
 
 
-PROFILES = {
-    "baseline": {"baseline"},
-    "restricted": {"baseline", "restricted"},
-    "best-practice": {"best-practice"},
-}
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResult:
@@ -114,7 +108,7 @@ def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
 
 def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
     """--profile and --severity: a namespace counts when its package METADATA matches."""
-    profiles = PROFILES.get(options.profile or "all")
+    profiles = PROFILES.get(options.profile or ALL_PROFILES)
     if profiles is not None and (policy is None or policy.custom.get("profile") not in profiles):
         return False
     if options.min_severity:

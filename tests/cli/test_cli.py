@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kfix.load import manifests
-from kfix.output import FORMATTERS
+from kfix.output.scan import REPORTS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -88,7 +88,7 @@ def test_unknown_output_format_is_rejected() -> None:
     no_traceback(done)
 
 
-@pytest.mark.parametrize("output", sorted(FORMATTERS))
+@pytest.mark.parametrize("output", sorted(REPORTS))
 def test_every_output_format_runs_on_the_examples(output: str) -> None:
     done = kfix("scan", "-o", output, "examples", cwd=REPO)
     assert done.returncode == 1, done.stderr
@@ -161,7 +161,7 @@ def test_an_unparseable_file_is_an_error_line_and_the_others_are_still_reported(
     write(tmp_path / "broken.yaml", "kind: Pod\nmetadata:\n  name: x\n   bad: indent\n")
     write(tmp_path / "z.yaml", DEPLOYMENT)
     done = kfix("scan", "-p", "policy", "a.yaml", "broken.yaml", "z.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     no_traceback(done)
     lines = done.stdout.splitlines()
     assert "WARN - a.yaml - main - warned" in lines
@@ -177,7 +177,7 @@ def test_an_unparseable_file_is_reported_on_stderr_under_other_formats(tmp_path:
     write(tmp_path / "broken.yaml", "a: [\n")
     write(tmp_path / "d.yaml", DEPLOYMENT)
     done = kfix("scan", "-p", "policy", "-o", "json", "broken.yaml", "d.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.startswith("kfix: error: broken.yaml:2: cannot parse")
     entries = json.loads(done.stdout)
     assert {e["filename"] for e in entries} == {"broken.yaml", "d.yaml"}
@@ -186,7 +186,7 @@ def test_an_unparseable_file_is_reported_on_stderr_under_other_formats(tmp_path:
 def test_a_missing_input_file_is_an_error_line(tmp_path: Path) -> None:
     write(tmp_path / "policy" / "p.rego", "package main\n\n" + POLICIES["clean"])
     done = kfix("scan", "-p", "policy", "missing.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     no_traceback(done)
     assert done.stdout.splitlines()[0].startswith("ERR  - missing.yaml - cannot read")
 
@@ -202,7 +202,7 @@ def test_a_rego_syntax_error_stops_the_run_with_file_and_line(tmp_path: Path) ->
         """)
     write(tmp_path / "d.yaml", DEPLOYMENT)
     done = kfix("scan", "-p", "policy", "d.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     no_traceback(done)
     assert done.stdout == ""
     first = done.stderr.splitlines()[0]
@@ -213,7 +213,7 @@ def test_a_rego_syntax_error_stops_the_run_with_file_and_line(tmp_path: Path) ->
 def test_a_missing_policy_path_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "d.yaml", DEPLOYMENT)
     done = kfix("scan", "-p", "nope", "d.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     no_traceback(done)
     assert done.stderr.startswith("kfix: error: nope: ")
 
@@ -222,7 +222,7 @@ def test_a_policy_directory_without_policies_is_an_error(tmp_path: Path) -> None
     (tmp_path / "empty").mkdir()
     write(tmp_path / "d.yaml", DEPLOYMENT)
     done = kfix("scan", "-p", "empty", "d.yaml", cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     no_traceback(done)
     assert done.stderr == "kfix: error: no policies found in empty\n"
 
@@ -404,7 +404,7 @@ def test_network_builtins_are_refused_unless_allowed(tmp_path: Path) -> None:
     write(tmp_path / "policy" / "net.rego", NETWORK)
     write(tmp_path / "d.yaml", DEPLOYMENT)
     refused = kfix("scan", "-p", "policy", "d.yaml", cwd=tmp_path)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     no_traceback(refused)
     assert refused.stdout == ""
     assert refused.stderr.startswith("kfix: error: policy/net.rego:4: http.send ")
@@ -571,6 +571,6 @@ def test_jobs_output_is_identical_with_evaluation_problems_and_parse_errors(
     write(tmp_path / "in" / "f11.yaml", "kind: [\n")
     serial = kfix("scan", "-p", "policy", "in", cwd=tmp_path)
     parallel = kfix("scan", "-p", "policy", "--jobs", "2", "in", cwd=tmp_path)
-    assert serial.returncode == parallel.returncode == 1
+    assert serial.returncode == parallel.returncode == 2
     assert serial.stdout.count("ERR  - ") == 2
     assert parallel.stdout == serial.stdout

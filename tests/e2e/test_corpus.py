@@ -20,12 +20,13 @@ import yaml
 
 from kfix.load import manifests
 from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
-from kfix.output import FORMATTERS, OutputOptions
+from kfix.output import ReportOptions
+from kfix.output.scan import REPORTS
 from kfix.runner.scan import ScanOptions, scan
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
-SARIF_SCHEMA = REPO / "tests" / "output" / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REPO / "tests" / "output" / "scan" / "data" / "sarif-schema-2.1.0.json"
 ERR_LINE = re.compile(r"^ERR  - (?P<file>.+?)(?::(?P<line>\d+))? - (?P<message>.+)$")
 SUMMARY = re.compile(
     r"^(?P<tests>\d+) tests, (?P<passed>\d+) passed, (?P<warnings>\d+) warnings?, "
@@ -87,8 +88,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> CorpusRuns:
     )
 
 
-def test_cli_scan_exits_1_without_a_traceback(runs: CorpusRuns) -> None:
-    assert runs.code == 1
+def test_cli_scan_exits_2_for_the_unparseable_files_without_a_traceback(
+    runs: CorpusRuns,
+) -> None:
+    assert runs.code == 2
     assert "Traceback" not in runs.stdout + runs.stderr
     assert runs.stderr == ""
 
@@ -125,12 +128,12 @@ def test_summary_line_is_present_and_adds_up(runs: CorpusRuns) -> None:
 
 
 def test_jobs_2_output_is_byte_identical_to_jobs_1(runs: CorpusRuns) -> None:
-    rendered = FORMATTERS["stdout"].render(runs.parallel, OutputOptions())
+    rendered = REPORTS["stdout"](runs.parallel, ReportOptions())
     assert rendered == runs.stdout
 
 
 def test_json_output_parses(runs: CorpusRuns) -> None:
-    entries = json.loads(FORMATTERS["json"].render(runs.parallel, OutputOptions()))
+    entries = json.loads(REPORTS["json"](runs.parallel, ReportOptions()))
     assert isinstance(entries, list)
     failures = [f for e in entries for f in e.get("failures", [])]
     errors = [f for f in failures if f["metadata"].get("error") is True]
@@ -140,7 +143,7 @@ def test_json_output_parses(runs: CorpusRuns) -> None:
 
 
 def test_sarif_output_parses_and_follows_the_schema(runs: CorpusRuns) -> None:
-    sarif = json.loads(FORMATTERS["sarif"].render(runs.parallel, OutputOptions()))
+    sarif = json.loads(REPORTS["sarif"](runs.parallel, ReportOptions()))
     jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
     (run,) = sarif["runs"]
     expected = sum(runs.parallel.count(kind) for kind in (FAILURE, WARNING, EXCEPTION))

@@ -16,7 +16,8 @@ import pytest
 
 from kfix.errors import PolicyError
 from kfix.model import EXCEPTION, FAILURE, WARNING, CheckResult, Finding, ScanResult
-from kfix.output import OutputOptions, stdout
+from kfix.output import ReportOptions
+from kfix.output.scan import stdout
 from kfix.runner.scan import ScanOptions, scan
 
 
@@ -44,7 +45,7 @@ def run(
 
 
 def summary(result: ScanResult) -> str:
-    return stdout.render(result, OutputOptions()).splitlines()[-1]
+    return stdout.render(result, ReportOptions()).splitlines()[-1]
 
 
 def messages(findings: tuple[Finding, ...]) -> list[str]:
@@ -160,7 +161,7 @@ def test_object_without_a_string_msg_is_a_problem_not_a_crash(tmp_path: Path) ->
         "data.main.deny",
         "data.main.deny_number",
     }
-    assert result.exit_code() == 1
+    assert result.exit_code() == 2
 
 
 def test_empty_messages_and_non_string_items_count_as_successes(tmp_path: Path) -> None:
@@ -375,8 +376,8 @@ def test_exception_in_another_namespace_does_not_apply(tmp_path: Path) -> None:
 
 def test_suppressed_exceptions_are_hidden_from_stdout_but_counted(tmp_path: Path) -> None:
     result = run(tmp_path, {"p.rego": EXCEPTIONS}, {"d.yaml": DEPLOYMENT})
-    shown = stdout.render(result, OutputOptions())
-    hidden = stdout.render(result, OutputOptions(suppress_exceptions=True))
+    shown = stdout.render(result, ReportOptions())
+    hidden = stdout.render(result, ReportOptions(suppress_exceptions=True))
     path = tmp_path / "d.yaml"
     assert f'EXCP - {path} - main - data.main.exception[_][_] == "foo"' in shown.splitlines()
     assert "EXCP" not in hidden
@@ -410,7 +411,7 @@ def test_combine_evaluates_all_files_at_once_as_path_and_contents(tmp_path: Path
     a, b = str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")
     assert messages(check.failures) == [f'2 deployments in ["{a}", "{b}"]']
     assert result.tests == 1
-    assert stdout.render(result, OutputOptions()).startswith("FAIL - Combined - main - ")
+    assert stdout.render(result, ReportOptions()).startswith("FAIL - Combined - main - ")
 
 
 def test_combine_without_a_match_passes_once(tmp_path: Path) -> None:
@@ -469,7 +470,7 @@ def test_print_output_is_collected_per_input_file(tmp_path: Path) -> None:
         ("a.yaml", f"{policy}:4", "checking web"),
         ("b.yaml", f"{policy}:4", "checking svc"),
     ]
-    lines = stdout.render(result, OutputOptions()).splitlines()
+    lines = stdout.render(result, ReportOptions()).splitlines()
     assert lines[:2] == [
         f"PRNT   {policy}:4: checking web",
         f"PRNT   {policy}:4: checking svc",
@@ -508,7 +509,7 @@ def test_show_builtin_errors_reports_the_error_with_the_policy_location(tmp_path
     policy = str(tmp_path / "policy" / "p.rego")
     assert f"{policy}:4:" in problem.message
     assert "to_number" in problem.message
-    assert result.exit_code() == 1
+    assert result.exit_code() == 2
 
 
 def test_builtin_error_in_one_definition_leaves_the_other_definitions_findings(
@@ -577,7 +578,7 @@ def test_a_non_builtin_evaluation_error_is_always_reported(tmp_path: Path) -> No
     assert [p.file for p in result.problems] == [str(tmp_path / "d.yaml")]
     assert "conflict" in result.problems[0].message
     assert [f.message for r in result.results for f in r.failures] == []
-    assert result.exit_code() == 1
+    assert result.exit_code() == 2
 
 
 # --- data.conftest.file --------------------------------------------------------------------

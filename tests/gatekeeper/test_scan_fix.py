@@ -233,7 +233,7 @@ def test_a_broken_template_is_reported_and_other_constraints_still_run(
     bad_line = broken.read_text().splitlines().index(
         '          input.review.object.kind == == "ConfigMap"') + 1
     result = invoke("scan", "--gatekeeper", str(library), str(manifest), "-o", "json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"kfix: error: {broken}:{bad_line}: " in result.stderr
     assert messages(result) == [
         (f"{KIND}/need-owner", "ConfigMap <settings> is missing required label <owner>")]
@@ -251,7 +251,7 @@ def test_a_broken_definition_fails_the_run_even_without_findings(tmp_path: Path)
     bad = write(library / "c.yaml", "# first\n" + labels_constraint("loud", "owner", "scream"))
     manifest = write(tmp_path / "cm.yaml", configmap("ok", labels="{owner: me}"))
     result = invoke("scan", "--gatekeeper", str(library), str(manifest))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = bad.read_text().splitlines().index("  enforcementAction: scream") + 1
     assert f"ERR  - {bad}:{line} - {KIND}/loud: enforcementAction 'scream'" in result.output
 

@@ -135,7 +135,7 @@ def test_an_unknown_policy_is_named(pack: Path) -> None:
     with ChatStandin() as url:
         result = CliRunner().invoke(cli, ["draft", "no-such-policy", "-p",
                                           str(pack / "policies"), "--llm-url", url])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no-such-policy" in result.output
 
 
@@ -143,7 +143,7 @@ def test_a_model_error_is_reported_and_nothing_written(pack: Path) -> None:
     before = snapshot(pack)
     with ChatStandin([Answer.error(401, "bad key")]) as url:
         result = run(pack, url)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith("kfix: error:")
     assert snapshot(pack) == before
 
@@ -185,6 +185,6 @@ def test_a_pair_that_cannot_be_written_leaves_no_fragment(pack: Path) -> None:
     standin = ChatStandin([fragment(GOOD)])
     with standin as url:
         result = run(pack, url)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "kfix: error:" in result.output
     assert not (pack / "policies" / POLICY / "fix.yaml.j2").exists()

@@ -8,7 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kfix.cli import cli
-from kfix.pack.catalog import catalog, render_markdown
+from kfix.output import ReportOptions
+from kfix.output.policy import markdown
+from kfix.pack.catalog import catalog
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +23,8 @@ def invoke(*args: str) -> str:
 
 def test_the_committed_policy_reference_is_current() -> None:
     committed = (REPO / "docs" / "policies.md").read_text(encoding="utf-8")
-    assert render_markdown(catalog()) == committed, "run `kfix doc --output docs/policies.md`"
+    assert markdown(catalog(), ReportOptions()) == committed, (
+        "run `kfix doc --output docs/policies.md`")
 
 
 def test_list_names_every_policy_with_its_fix() -> None:
@@ -30,10 +33,27 @@ def test_list_names_every_policy_with_its_fix() -> None:
     assert ids == {path.parent.name for path in (REPO / "policies").glob("*/policy.rego")}
     for policy in listed:
         assert policy["severity"] and policy["profile"]
-        assert policy["has_fix"] == (REPO / "policies" / policy["id"] / "fix.yaml.j2").is_file()
+        has_fragment = (REPO / "policies" / policy["id"] / "fix.yaml.j2").is_file()
+        says_no_fix = bool(policy["custom"].get("no_fix_reason"))
+        assert policy["automatic_fix"] == (
+            "no" if not has_fragment else "with parameters" if says_no_fix else "yes")
         assert policy["fixtures"]["positive"] >= 1 and policy["fixtures"]["negative"] >= 1
     table = invoke("policy", "list")
-    assert table.splitlines()[0].split() == ["ID", "SEVERITY", "PROFILE", "FIX"]
+    assert table.splitlines()[0].split() == ["ID", "SEVERITY", "PROFILE", "AUTOMATIC", "FIX"]
+
+
+def test_the_catalog_says_automatic_fix_only_where_one_is_made_without_parameters() -> None:
+    """A policy whose METADATA says there is no automatic fix is never listed as having
+    one, even when its fragment can act on values a person gives."""
+    listed = {p["id"]: p for p in json.loads(invoke("policy", "list", "-o", "json"))}
+    assert listed["image-tag-latest"]["automatic_fix"] == "with parameters"
+    assert listed["privileged-container"]["automatic_fix"] == "yes"
+    for policy in listed.values():
+        if policy["custom"].get("no_fix_reason"):
+            assert policy["automatic_fix"] != "yes", policy["id"]
+    reference = (REPO / "docs" / "policies.md").read_text(encoding="utf-8")
+    row = "| [`image-tag-latest`](#image-tag-latest) | medium | best-practice | with parameters |"
+    assert row in reference
 
 
 def test_show_one_policy_and_refuse_an_unknown_one() -> None:

@@ -15,14 +15,14 @@ import pytest
 import yaml
 from opa_bindings import OpaEngine
 
+from kfix.model import PROFILES, SEVERITIES
+
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
 REGO_TESTS = ROOT / "rego_tests"
 FIXTURES = ROOT / "fixtures"
 EXAMPLES = ROOT / "examples"
 
-SEVERITIES = {"critical", "high", "medium", "low"}
-PROFILES = {"baseline", "restricted", "best-practice"}
 
 PACKAGE_RE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 TEST_RULE_RE = re.compile(r"^(test_\w+)\s+if\b", re.MULTILINE)

@@ -328,7 +328,7 @@ def test_a_file_that_does_not_parse_fails_the_run_and_is_named(suite_dir: Path) 
     """)
     write(suite_dir / "broken.yaml", "kind: Suite\ntests: [\n")
     result = CliRunner().invoke(cli, ["verify", str(suite_dir)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "ERR" in result.output and "broken.yaml:" in result.output
     assert "cases: 1 passed, 0 failed" in result.output
 

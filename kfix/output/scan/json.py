@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from kfix.model import CheckResult, Finding, Problem, ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import finding_metadata
 
 _GO_ESCAPES = {
@@ -33,7 +33,7 @@ _GO_ESCAPES = {
 }
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     entries = [_entry(check) for check in result.results]
     entries += [_problem_entry(problem) for problem in result.problems]
     text = json.dumps(entries, indent="\t", ensure_ascii=False)

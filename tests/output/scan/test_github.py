@@ -3,11 +3,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions, github
+from kfix.output import ReportOptions
+from kfix.output.scan import github
 
 
 def test_groups_annotations_and_summary(scan: ScanResult) -> None:
-    assert github.render(scan, OutputOptions()) == (
+    assert github.render(scan, ReportOptions()) == (
         '::group::Testing "deploy.yaml" against 6 policies in namespace "main"\n'
         '::error file=deploy.yaml,line=12::Deployment/web: container "app" is privileged\n'
         '::error file=deploy.yaml,line=1::Deployment/web: container "app" has no memory limit\n'
@@ -28,7 +29,7 @@ def test_groups_annotations_and_summary(scan: ScanResult) -> None:
 
 def test_a_file_without_tests_still_gets_its_group() -> None:
     empty = ScanResult(results=(CheckResult(file="a.yaml", namespace="main"),))
-    assert github.render(empty, OutputOptions()) == (
+    assert github.render(empty, ReportOptions()) == (
         '::group::Testing "a.yaml" against 0 policies in namespace "main"\n'
         "::notice file=a.yaml,line=1::Number of successful checks: 0\n"
         "::endgroup::\n"
@@ -43,6 +44,6 @@ def test_messages_and_names_are_escaped_so_one_finding_stays_one_annotation(
         scan.results[0].failures[0], file="odd,name:x.yaml", message="100% bad\r\nsee docs"
     )
     one = ScanResult(results=(CheckResult(file="a.yaml", namespace="main", failures=(finding,)),))
-    assert github.render(one, OutputOptions()).splitlines()[1] == (
+    assert github.render(one, ReportOptions()).splitlines()[1] == (
         "::error file=odd%2Cname%3Ax.yaml,line=12::100%25 bad%0D%0Asee docs"
     )

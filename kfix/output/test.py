@@ -16,28 +16,30 @@ where an item is positive, negative, fragment or fix pair.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from kfix.model import (
     ERROR,
     FAIL,
     PASS,
     SKIP,
-    Coverage,
     FixtureCase,
-    FixtureRunResult,
     TestCase,
     TestRunResult,
 )
+from kfix.output import Report, ReportOptions
+from kfix.output.coverage import coverage_json, coverage_lines
+from kfix.output.junit import ERROR as JUNIT_ERROR
+from kfix.output.junit import FAILURE, Case, Suite
+from kfix.output.junit import SKIPPED as JUNIT_SKIPPED
+from kfix.output.junit import render as junit_xml
 
 _LABELS = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR", SKIP: "SKIPPED"}
 
 
-def pretty(result: TestRunResult, verbose: bool = False,
-           fixtures: FixtureRunResult | None = None) -> str:
+def pretty(result: TestRunResult, options: ReportOptions) -> str:
     """Failures, errors and skips (passes too with verbose), then the counts."""
+    verbose, fixtures = options.verbose, result.fixtures
     lines: list[str] = []
     for test in result.tests:
         if test.status != PASS or verbose:
@@ -78,28 +80,8 @@ def _details(test: TestCase) -> list[str]:
     return details
 
 
-def coverage_lines(coverage: Coverage) -> list[str]:
-    lines = ["-" * 80, f"COVERAGE: {coverage.percent:.2f}%"]
-    for path, file in coverage.files.items():
-        missing = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in file.uncovered)
-        lines.append(f"{path}: {file.percent:.2f}%" + (f" (not covered: {missing})"
-                                                        if missing else ""))
-    return lines
-
-
-def coverage_json(coverage: Coverage) -> dict[str, Any]:
-    return {
-        "percent": round(coverage.percent, 2),
-        "files": {
-            path: {"percent": round(f.percent, 2), "uncovered": [list(r) for r in f.uncovered]}
-            for path, f in coverage.files.items()
-        },
-    }
-
-
-def as_json(result: TestRunResult, verbose: bool = False,
-            fixtures: FixtureRunResult | None = None) -> str:
-    coverage = result.coverage
+def as_json(result: TestRunResult, options: ReportOptions) -> str:
+    coverage, fixtures = result.coverage, result.fixtures
     document: dict[str, Any] = {
         "tests": [
             {"name": t.name, "package": t.package, "file": t.file, "line": t.line,
@@ -124,52 +106,29 @@ def as_json(result: TestRunResult, verbose: bool = False,
     return json.dumps(document, indent=2) + "\n"
 
 
-def junit(result: TestRunResult, verbose: bool = False,
-          fixtures: FixtureRunResult | None = None) -> str:
+def junit(result: TestRunResult, options: ReportOptions) -> str:
     """One <testsuite> per package, and `fixtures`; failures and errors carry their details."""
-    suites: dict[str, list[TestCase]] = {}
+    suites: dict[str, list[Case]] = {}
+    outcomes = {FAIL: FAILURE, ERROR: JUNIT_ERROR, SKIP: JUNIT_SKIPPED}
     for test in result.tests:
-        suites.setdefault(test.package, []).append(test)
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
-    for package, tests in suites.items():
-        counts = {s: sum(1 for t in tests if t.status == s) for s in (FAIL, ERROR, SKIP)}
-        lines.append(f"  <testsuite name={quoteattr('data.' + package)} tests=\"{len(tests)}\" "
-                     f"failures=\"{counts[FAIL]}\" errors=\"{counts[ERROR]}\" "
-                     f"skipped=\"{counts[SKIP]}\">")
-        for test in tests:
-            lines.append(f"    <testcase name={quoteattr(test.name)} "
-                         f"classname={quoteattr('data.' + package)} file={quoteattr(test.file)} "
-                         f"line=\"{test.line}\">")
-            if test.status in (FAIL, ERROR):
-                tag = "failure" if test.status == FAIL else "error"
-                text = "\n".join(_details(test)) or f"{test.full_name} is not true"
-                lines.append(f"      <{tag} message={quoteattr(_LABELS[test.status])}>"
-                             f"{escape(text)}</{tag}>")
-            elif test.status == SKIP:
-                lines.append("      <skipped></skipped>")
-            lines.append("    </testcase>")
-        lines.append("  </testsuite>")
-    if fixtures is not None and fixtures.cases:
-        lines.extend(_fixture_suite(fixtures.cases))
-    lines.append("</testsuites>")
-    return "".join(f"{line}\n" for line in lines)
+        outcome = outcomes.get(test.status, "")
+        text = ("\n".join(_details(test)) or f"{test.full_name} is not true"
+                if test.status in (FAIL, ERROR) else "")
+        label = _LABELS[test.status] if text else ""
+        suites.setdefault(test.package, []).append(Case(
+            test.name, f"data.{test.package}", outcome, label, text, file=test.file,
+            line=test.line))
+    xml_suites = [Suite(f"data.{package}", tuple(cases)) for package, cases in suites.items()]
+    if result.fixtures is not None:
+        xml_suites.append(Suite("fixtures", tuple(_fixture_case(c) for c in result.fixtures.cases)))
+    return junit_xml(xml_suites)
 
 
-def _fixture_suite(cases: tuple[FixtureCase, ...]) -> list[str]:
-    failed = sum(1 for case in cases if not case.passed)
-    lines = [f'  <testsuite name="fixtures" tests="{len(cases)}" failures="{failed}" '
-             'errors="0" skipped="0">']
-    for case in cases:
-        lines.append(f"    <testcase name={quoteattr(case.name)} "
-                     f"classname={quoteattr('fixtures.' + case.policy)} "
-                     f"file={quoteattr(case.file)}>")
-        if not case.passed:
-            lines.append(f'      <failure message="FAIL">{escape(case.message)}</failure>')
-        lines.append("    </testcase>")
-    lines.append("  </testsuite>")
-    return lines
+def _fixture_case(case: FixtureCase) -> Case:
+    if case.passed:
+        return Case(case.name, f"fixtures.{case.policy}", file=case.file)
+    return Case(case.name, f"fixtures.{case.policy}", FAILURE, "FAIL", case.message,
+                file=case.file)
 
 
-FORMATTERS: dict[str, Callable[..., str]] = {
-    "pretty": pretty, "json": as_json, "junit": junit,
-}
+REPORTS: dict[str, Report[TestRunResult]] = {"pretty": pretty, "json": as_json, "junit": junit}

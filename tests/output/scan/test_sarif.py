@@ -9,7 +9,8 @@ import pytest
 from jsonschema import Draft4Validator, ValidationError
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions, sarif
+from kfix.output import ReportOptions
+from kfix.output.scan import sarif
 
 # The official SARIF 2.1.0 schema (errata 01), byte-identical to the OASIS SARIF TC's
 # oasis-tcs/sarif-spec Schemata/sarif-schema-2.1.0.json. Copyright OASIS Open, governed
@@ -20,7 +21,7 @@ SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json")
 
 
 def render(scan: ScanResult) -> dict[str, Any]:
-    log = json.loads(sarif.render(scan, OutputOptions()))
+    log = json.loads(sarif.render(scan, ReportOptions()))
     Draft4Validator(SCHEMA, format_checker=Draft4Validator.FORMAT_CHECKER).validate(log)
     return log
 
@@ -120,7 +121,7 @@ def test_invocation_reports_conftests_exit_code_and_the_unreadable_inputs(
     (invocation,) = render(scan)["runs"][0]["invocations"]
     assert invocation == {
         "executionSuccessful": True,
-        "exitCode": 1,
+        "exitCode": 2,
         "exitCodeDescription": "Policy violations found",
         "toolExecutionNotifications": [
             {

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 
 from kfix.model import CheckResult, Finding, ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import summary
 
 _DATA_ESCAPES = {"%": "%25", "\r": "%0D", "\n": "%0A"}
 _PROPERTY_ESCAPES = {**_DATA_ESCAPES, ":": "%3A", ",": "%2C"}
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     lines = [line for check in result.results for line in _group(check)]
     lines += [_command("error", p.file, p.line, p.message) for p in result.problems]
     lines.append(summary(result))

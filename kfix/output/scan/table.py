@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 
 from kfix.model import ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import where
 
 _HEADER = ("RESULT", "FILE", "NAMESPACE", "MESSAGE")
@@ -25,7 +25,7 @@ _HEADER = ("RESULT", "FILE", "NAMESPACE", "MESSAGE")
 Row = tuple[str, str, str, str]
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     rows: list[Row] = []
     for check in result.results:
         rows += [("success", check.file, check.namespace, "SUCCESS")] * check.successes

@@ -14,10 +14,10 @@ JSON shape:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from kfix.model import FIX_STATUSES, FixResult
+from kfix.output import Report, ReportOptions
 from kfix.output.common import plural
 from kfix.output.diff import unified_diff
 
@@ -38,7 +38,7 @@ def summary(result: FixResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: FixResult) -> str:
+def render_json(result: FixResult, options: ReportOptions) -> str:
     report = {
         "findings": [
             {
@@ -63,7 +63,7 @@ def render_json(result: FixResult) -> str:
     return json.dumps(report, indent=2) + "\n"
 
 
-def render_table(result: FixResult) -> str:
+def render_table(result: FixResult, options: ReportOptions) -> str:
     rows = [("STATUS", "POLICY", "WHERE", "REASON")]
     for o in result.outcomes:
         where = f"{o.finding.file}:{o.finding.line}"
@@ -81,4 +81,4 @@ def render_table(result: FixResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-FIX_FORMATTERS: dict[str, Callable[[FixResult], str]] = {"json": render_json, "table": render_table}
+REPORTS: dict[str, Report[FixResult]] = {"json": render_json, "table": render_table}

@@ -4,11 +4,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions, junit
+from kfix.output import ReportOptions
+from kfix.output.scan import junit
 
 
 def parse(scan: ScanResult, **options: bool) -> ET.Element:
-    return ET.fromstring(junit.render(scan, OutputOptions(**options)))
+    return ET.fromstring(junit.render(scan, ReportOptions(**options)))
 
 
 def cases(suite: ET.Element) -> list[tuple[str | None, str | None]]:
@@ -73,7 +74,7 @@ def test_written_as_conftests_go_encoder_writes(scan: ScanResult) -> None:
             ),
         )
     )
-    assert junit.render(one, OutputOptions()) == (
+    assert junit.render(one, ReportOptions()) == (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         "<testsuites>\n"
         '\t<testsuite tests="2" failures="1" time="0.000" name="conftest.namespace">\n'
@@ -89,7 +90,7 @@ def test_written_as_conftests_go_encoder_writes(scan: ScanResult) -> None:
 
 
 def test_no_tests_is_an_empty_testsuites() -> None:
-    assert junit.render(ScanResult(), OutputOptions()) == (
+    assert junit.render(ScanResult(), ReportOptions()) == (
         '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites></testsuites>\n'
     )
 
@@ -98,7 +99,7 @@ def test_long_messages_name_the_test_by_their_first_line_or_hidden(scan: ScanRes
     message = "failure with long message\n\nThis is the rest of the description"
     finding = replace(scan.results[0].failures[0], message=message)
     one = ScanResult(results=(CheckResult(file="a.yaml", namespace="main", failures=(finding,)),))
-    assert "long message&#xA;&#xA;This is" in junit.render(one, OutputOptions())
+    assert "long message&#xA;&#xA;This is" in junit.render(one, ReportOptions())
     assert cases(parse(one)[0]) == [("a.yaml - failure with long message", message)]
     assert cases(parse(one, junit_hide_message=True)[0]) == [("a.yaml", message)]
 

@@ -10,12 +10,15 @@ JSON shape:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
-from xml.etree import ElementTree
 
 from kfix.model import FAILED, PASSED, SKIPPED, SuiteResult, VerifyResult
-from kfix.output.test_report import coverage_json, coverage_lines
+from kfix.output import Report, ReportOptions
+from kfix.output.coverage import coverage_json, coverage_lines
+from kfix.output.junit import FAILURE, Case, Suite
+from kfix.output.junit import SKIPPED as JUNIT_SKIPPED
+from kfix.output.junit import render as junit_xml
 
 LEVELS = ("suites", "tests", "cases")
 
@@ -43,7 +46,8 @@ def _failures(result: VerifyResult) -> Iterator[dict[str, str]]:
                            "expected": case.expected, "actual": case.actual}
 
 
-def pretty(result: VerifyResult, verbose: bool = False) -> str:
+def pretty(result: VerifyResult, options: ReportOptions) -> str:
+    verbose = options.verbose
     lines = [f"ERR\t{problem}" for problem in result.problems]
     for suite in result.suites:
         lines += _suite_lines(suite, verbose)
@@ -80,7 +84,7 @@ def _word(status: str) -> str:
     return {PASSED: "PASS", FAILED: "FAIL", SKIPPED: "SKIP"}[status]
 
 
-def as_json(result: VerifyResult, verbose: bool = False) -> str:
+def as_json(result: VerifyResult, options: ReportOptions) -> str:
     document: dict[str, Any] = {
         "counts": {level: {status: result.count(level, status)
                            for status in (PASSED, FAILED, SKIPPED)} for level in LEVELS},
@@ -89,7 +93,7 @@ def as_json(result: VerifyResult, verbose: bool = False) -> str:
         "failures": list(_failures(result)),
         "coverage": None if result.coverage is None else coverage_json(result.coverage),
     }
-    if verbose:
+    if options.verbose:
         document["suites"] = [
             {"path": s.path, "name": s.name, "status": s.status,
              "tests": [{"name": t.name, "status": t.status,
@@ -100,42 +104,27 @@ def as_json(result: VerifyResult, verbose: bool = False) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def junit(result: VerifyResult, verbose: bool = False) -> str:
+def junit(result: VerifyResult, options: ReportOptions) -> str:
     """One <testsuite> per suite file, one <testcase> per case (or per test that could
     not run), named `test//case` as --run addresses them."""
-    root = ElementTree.Element("testsuites")
+    suites = []
     if result.problems:
-        element = ElementTree.SubElement(root, "testsuite", name="unreadable files",
-                                         tests=str(len(result.problems)),
-                                         failures=str(len(result.problems)))
-        for problem in result.problems:
-            case = ElementTree.SubElement(element, "testcase", name=problem.file)
-            ElementTree.SubElement(case, "failure", message=str(problem)).text = str(problem)
+        suites.append(Suite("unreadable files", tuple(
+            Case(problem.file, "", FAILURE, str(problem), str(problem))
+            for problem in result.problems)))
     for suite in result.suites:
-        element = ElementTree.SubElement(root, "testsuite", name=suite.path,
-                                         time=f"{suite.seconds:.3f}")
-        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        cases = []
         for test in suite.tests:
             units = [(f"{test.name}//{c.name}", c.status, f"want {c.expected}; got {c.actual}",
                       c.seconds) for c in test.cases]
             if test.error or not test.cases:
                 units.insert(0, (test.name, test.status, test.error, test.seconds))
             for name, status, message, seconds in units:
-                case = ElementTree.SubElement(element, "testcase", name=name,
-                                              classname=suite.name, time=f"{seconds:.3f}")
-                counts["tests"] += 1
-                if status == FAILED:
-                    counts["failures"] += 1
-                    ElementTree.SubElement(case, "failure", message=message).text = message
-                elif status == SKIPPED:
-                    counts["skipped"] += 1
-                    ElementTree.SubElement(case, "skipped")
-        for key, value in counts.items():
-            element.set(key, str(value))
-    ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+                outcome = {FAILED: FAILURE, SKIPPED: JUNIT_SKIPPED}.get(status, "")
+                shown = message if status == FAILED else ""
+                cases.append(Case(name, suite.name, outcome, shown, shown, seconds))
+        suites.append(Suite(suite.path, tuple(cases), suite.seconds))
+    return junit_xml(suites)
 
 
-FORMATTERS: dict[str, Callable[[VerifyResult, bool], str]] = {
-    "pretty": pretty, "json": as_json, "junit": junit,
-}
+REPORTS: dict[str, Report[VerifyResult]] = {"pretty": pretty, "json": as_json, "junit": junit}

@@ -3,7 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions, table
+from kfix.output import ReportOptions
+from kfix.output.scan import table
 
 # A table is as wide as its widest message.
 FULL_TABLE = """\
@@ -28,7 +29,7 @@ FULL_TABLE = """\
 
 
 def test_rows_in_conftests_order_with_kfixs_error_row(scan: ScanResult) -> None:
-    assert table.render(scan, OutputOptions()) == FULL_TABLE
+    assert table.render(scan, ReportOptions()) == FULL_TABLE
 
 
 def test_headers_centre_with_the_odd_space_on_the_right_as_conftest(scan: ScanResult) -> None:
@@ -38,14 +39,14 @@ def test_headers_centre_with_the_odd_space_on_the_right_as_conftest(scan: ScanRe
     one = ScanResult(
         results=(CheckResult(file=long_name, namespace="namespace", warnings=(finding,)),)
     )
-    header = table.render(one, OutputOptions()).splitlines()[1]
+    header = table.render(one, ReportOptions()).splitlines()[1]
     assert header.startswith("│ RESULT  │               FILE               │ NAMESPACE │")
 
 
 def test_a_message_of_several_lines_makes_a_taller_row(scan: ScanResult) -> None:
     finding = replace(scan.results[0].failures[0], message="first\nsecond line")
     one = ScanResult(results=(CheckResult(file="a.yaml", namespace="main", failures=(finding,)),))
-    assert table.render(one, OutputOptions()).splitlines()[3:5] == [
+    assert table.render(one, ReportOptions()).splitlines()[3:5] == [
         "│ failure │ a.yaml │ main      │ first       │",
         "│         │        │           │ second line │",
     ]
@@ -54,7 +55,7 @@ def test_a_message_of_several_lines_makes_a_taller_row(scan: ScanResult) -> None
 def test_wide_characters_keep_the_columns_aligned(scan: ScanResult) -> None:
     finding = replace(scan.results[0].failures[0], message="コンテナ")
     one = ScanResult(results=(CheckResult(file="a.yaml", namespace="main", failures=(finding,)),))
-    lines = table.render(one, OutputOptions()).splitlines()
+    lines = table.render(one, ReportOptions()).splitlines()
     assert lines[3] == "│ failure │ a.yaml │ main      │ コンテナ │"
     assert lines[0] == "┌─────────┬────────┬───────────┬──────────┐"
 
@@ -62,7 +63,7 @@ def test_wide_characters_keep_the_columns_aligned(scan: ScanResult) -> None:
 def test_nothing_to_show_prints_nothing() -> None:
     assert (
         table.render(
-            ScanResult(results=(CheckResult(file="a.yaml", namespace="main"),)), OutputOptions()
+            ScanResult(results=(CheckResult(file="a.yaml", namespace="main"),)), ReportOptions()
         )
         == ""
     )

@@ -17,11 +17,11 @@ the summary's error count, both only when some input could not be checked. With
 from __future__ import annotations
 
 from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import paint, prefix, summary, where
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     color = options.color
     lines = [
         f"{paint('PRNT ', 'blue', color)}  {_located(p.location, p.message)}" for p in result.prints
@@ -42,7 +42,7 @@ def render(result: ScanResult, options: OutputOptions) -> str:
     return render_trace(result, options) + report if options.trace else report
 
 
-def render_trace(result: ScanResult, options: OutputOptions) -> str:
+def render_trace(result: ScanResult, options: ReportOptions) -> str:
     """The evaluation trace in conftest's TRAC lines, headed per file and namespace
     (conftest heads each query; kfix's results keep one trace per file and namespace).
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions, tap
+from kfix.output import ReportOptions
+from kfix.output.scan import tap
 
 
 def test_one_numbered_block_per_file_and_namespace(scan: ScanResult) -> None:
-    assert tap.render(scan, OutputOptions()) == (
+    assert tap.render(scan, ReportOptions()) == (
         "1..6\n"
         'not ok 1 - deploy.yaml - main - Deployment/web: container "app" is privileged\n'
         'not ok 2 - deploy.yaml - main - Deployment/web: container "app" has no memory limit\n'
@@ -38,10 +39,10 @@ def test_a_file_without_tests_is_skipped_not_the_end_of_output(scan: ScanResult)
         CheckResult(file="empty.yaml", namespace="main"),
         CheckResult(file="-", namespace="main", failures=(finding,)),
     )
-    assert tap.render(ScanResult(results=results), OutputOptions()) == (
+    assert tap.render(ScanResult(results=results), ReportOptions()) == (
         '1..1\nnot ok 1 - - main - Deployment/web: container "app" is privileged\n'
     )
 
 
 def test_nothing_to_show_prints_nothing() -> None:
-    assert tap.render(ScanResult(), OutputOptions()) == ""
+    assert tap.render(ScanResult(), ReportOptions()) == ""

@@ -4,12 +4,12 @@ import json
 from dataclasses import replace
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output import OutputOptions
-from kfix.output import json as json_output
+from kfix.output import ReportOptions
+from kfix.output.scan import json as json_output
 
 
 def render(scan: ScanResult) -> str:
-    return json_output.render(scan, OutputOptions())
+    return json_output.render(scan, ReportOptions())
 
 
 def test_a_clean_file_is_byte_for_byte_conftests(clean: ScanResult) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from kfix.model import CheckResult, Finding, ScanResult
-from kfix.output import OutputOptions, stdout
+from kfix.output import ReportOptions
+from kfix.output.scan import stdout
 
 RED, YELLOW, GREEN, BLUE, CYAN, RESET = (
     "\x1b[31m",
@@ -16,7 +17,7 @@ RED, YELLOW, GREEN, BLUE, CYAN, RESET = (
 
 
 def test_report_is_conftests_lines_with_kfixs_errors(scan: ScanResult) -> None:
-    assert stdout.render(scan, OutputOptions()) == (
+    assert stdout.render(scan, ReportOptions()) == (
         "PRNT   policy/main.rego:7: checking web\n"
         "WARN - deploy.yaml - main - Deployment/web: image uses the latest tag\n"
         'FAIL - deploy.yaml - main - Deployment/web: container "app" is privileged\n'
@@ -29,7 +30,7 @@ def test_report_is_conftests_lines_with_kfixs_errors(scan: ScanResult) -> None:
 
 
 def test_colours_are_conftests(scan: ScanResult) -> None:
-    lines = stdout.render(scan, OutputOptions(color=True)).splitlines()
+    lines = stdout.render(scan, ReportOptions(color=True)).splitlines()
     assert lines[0] == f"{BLUE}PRNT {RESET}  policy/main.rego:7: checking web"
     assert lines[1].startswith(f"{YELLOW}WARN{RESET} - deploy.yaml - main - ")
     assert lines[2].startswith(f"{RED}FAIL{RESET} - deploy.yaml - main - ")
@@ -41,10 +42,10 @@ def test_colours_are_conftests(scan: ScanResult) -> None:
 
 
 def test_a_clean_run_ends_in_conftests_exact_summary(clean: ScanResult) -> None:
-    assert stdout.render(clean, OutputOptions()) == (
+    assert stdout.render(clean, ReportOptions()) == (
         "\n1 test, 1 passed, 0 warnings, 0 failures, 0 exceptions\n"
     )
-    assert stdout.render(clean, OutputOptions(color=True)).endswith(
+    assert stdout.render(clean, ReportOptions(color=True)).endswith(
         f"{GREEN}1 test, 1 passed, 0 warnings, 0 failures, 0 exceptions{RESET}\n"
     )
 
@@ -59,11 +60,11 @@ def test_summary_takes_the_colour_of_the_worst_outcome(
     only = ScanResult(
         results=(CheckResult(file="a.yaml", namespace="main", **{outcome: (finding,)}),)
     )
-    assert stdout.render(only, OutputOptions(color=True)).splitlines()[-1].startswith(colour)
+    assert stdout.render(only, ReportOptions(color=True)).splitlines()[-1].startswith(colour)
 
 
 def test_suppressed_exceptions_are_hidden_but_still_counted(scan: ScanResult) -> None:
-    text = stdout.render(scan, OutputOptions(suppress_exceptions=True))
+    text = stdout.render(scan, ReportOptions(suppress_exceptions=True))
     assert "EXCP" not in text
     assert text.endswith("1 exception, 1 error\n")
 
@@ -76,7 +77,7 @@ def test_stdin_and_dash_namespace_print_without_names(scan: ScanResult) -> None:
             CheckResult(file="a.yaml", namespace="-", failures=(finding,)),
         )
     )
-    lines = stdout.render(piped, OutputOptions()).splitlines()
+    lines = stdout.render(piped, ReportOptions()).splitlines()
     assert lines[:2] == [
         'FAIL - - main - Deployment/web: container "app" is privileged',
         'FAIL - a.yaml - Deployment/web: container "app" is privileged',
@@ -84,12 +85,12 @@ def test_stdin_and_dash_namespace_print_without_names(scan: ScanResult) -> None:
 
 
 def test_trace_comes_first_in_conftests_trac_lines(scan: ScanResult) -> None:
-    trace = stdout.render_trace(scan, OutputOptions())
+    trace = stdout.render_trace(scan, ReportOptions())
     assert trace == (
         "file: deploy.yaml | namespace: main\n"
         "TRAC   Enter data.main.deny = _\n"
         "TRAC   | Exit data.main.deny = _\n"
     )
-    traced = stdout.render(scan, OutputOptions(trace=True))
-    assert traced == trace + stdout.render(scan, OutputOptions())
-    assert stdout.render_trace(scan, OutputOptions(color=True)).startswith(f"{RED}file: ")
+    traced = stdout.render(scan, ReportOptions(trace=True))
+    assert traced == trace + stdout.render(scan, ReportOptions())
+    assert stdout.render_trace(scan, ReportOptions(color=True)).startswith(f"{RED}file: ")

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from kfix import __version__
 from kfix.model import EXCEPTION, FAILURE, WARNING, Finding, PolicyInfo, ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import finding_metadata, json_ready
 
 _SCHEMA = (
@@ -51,7 +51,7 @@ _SEVERITY_LEVELS = {
 }
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     findings = [
         finding
         for check in result.results

@@ -17,11 +17,11 @@ there, kfix goes on with the next one. kfix adds a last block, `# errors`, with 
 from __future__ import annotations
 
 from kfix.model import CheckResult, ScanResult
-from kfix.output.base import OutputOptions
+from kfix.output import ReportOptions
 from kfix.output.common import prefix, where
 
 
-def render(result: ScanResult, options: OutputOptions) -> str:
+def render(result: ScanResult, options: ReportOptions) -> str:
     blocks = [_block(check) for check in result.results]
     if result.problems:
         errors = [f"- {where(p.file, p.line)} - {p.message}" for p in result.problems]

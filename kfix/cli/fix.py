@@ -1,0 +1,94 @@
+"""`kfix fix`: verified patches for what `kfix scan` finds, as a diff or written back."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kfix.cli import options, settings
+from kfix.output.fix import REPORTS
+from kfix.writer.files import WriteMode
+
+if TYPE_CHECKING:
+    from kfix.model import FileChange
+
+
+@click.command("fix")
+@options.inputs
+@options.policies
+@click.option("--diff", "mode", flag_value=WriteMode.DIFF.value, default=True,
+              help="Print a unified diff of the verified fixes; touch no file (default).")
+@click.option("--write", "mode", flag_value=WriteMode.WRITE.value,
+              help="Write the verified fixes into the files, atomically.")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="Write fixed copies into a mirrored tree here; leave the inputs alone.")
+@options.fragment_dirs
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="A fragment parameter, e.g. --set memory_request=256Mi (repeatable).")
+@options.config
+@click.option("--policy-id", "policy_ids", multiple=True,
+              help="Fix only this policy's findings (repeatable).")
+@click.option("--kube-version", help="Kubernetes version whose OpenAPI schema patched "
+                                     "documents must satisfy. Default: the newest bundled.")
+@click.option("--server-dry-run", is_flag=True,
+              help="Also require a server-side apply with dryRun=All to succeed, through "
+                   "the current kubeconfig.")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False),
+              help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
+@click.option("--context", help="kubeconfig context for --server-dry-run.")
+@click.option("--interactive", is_flag=True, help="Show each file's change and ask first.")
+@click.option("--llm", "use_llm", is_flag=True,
+              help="Ask a model for a patch where no fragment exists; it is verified like "
+                   "any fix, and values the policy leaves to people are only suggested.")
+@options.llm
+@options.output(REPORTS, default="table")
+def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
+                fix_dirs: tuple[str, ...], assignments: tuple[str, ...], config: str | None,
+                policy_ids: tuple[str, ...], kube_version: str | None, server_dry_run: bool,
+                kubeconfig: str | None, context: str | None, interactive: bool, output: str,
+                use_llm: bool, **flags: Any) -> None:
+    """Fix findings with verified patches, as `kfix scan` finds them.
+
+    Each fix is a JSON Patch rendered from the policy's fragment, accepted only when
+    its finding is gone, no policy reports anything new, rendering it again changes
+    nothing, it removes no container, volume or spec, and the result fits the
+    Kubernetes schema (and, with --server-dry-run, the API server). Only changed
+    documents are re-serialised; every other byte stays.
+
+    Exit codes: 0 no unfixed failure remains; 1 some remain; 2 inputs that cannot be
+    read, fixed files that cannot be written, policy, engine, dry-run or usage errors;
+    130 interrupted.
+    """
+    from kfix.output import ReportOptions
+    from kfix.output.diff import unified_diff
+    from kfix.runner.fix import FixOptions, fix
+    from kfix.runner.scan import ScanOptions
+    from kfix.writer.files import write_changes
+
+    if not paths:
+        raise click.UsageError("give at least one file, directory or - for stdin")
+    write_mode = WriteMode.OUTPUT_DIR if output_dir else WriteMode(mode)
+    if write_mode is not WriteMode.DIFF and "-" in paths:
+        raise click.UsageError("standard input cannot be written back; use --diff")
+    model, use_cache = settings.model(flags, config, needed_by="--llm" if use_llm else "")
+    result = fix(paths, FixOptions(
+        scan=ScanOptions(**flags), fix_dirs=fix_dirs,
+        params=settings.params(assignments, config),
+        policy_ids=policy_ids, kube_version=kube_version,
+        server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
+        model=model if use_llm else None, use_cache=use_cache,
+    ))
+
+    def confirm(change: FileChange) -> bool:
+        click.echo(unified_diff(change.path, change.before, change.after), nl=False)
+        return click.confirm(f"write {change.path}?", default=False)
+
+    write_changes(result.changes, write_mode, paths, output_dir,
+                  confirm if interactive else None)
+    if write_mode is WriteMode.DIFF and output != "json":
+        click.echo("".join(unified_diff(c.path, c.before, c.after) for c in result.changes),
+                   nl=False)
+    click.echo(REPORTS[output](result, ReportOptions()), nl=False)
+    sys.exit(result.exit_code())

@@ -1,0 +1,60 @@
+"""`kfix scan`: conftest's `test`, on kfix's policies or the user's."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from kfix.cli import options
+from kfix.output.scan import REPORTS
+
+
+@click.command("scan")
+@options.inputs
+@options.policies
+@options.output(REPORTS, default="stdout")
+@click.option("--fail-on-warn", is_flag=True,
+              help="Exit 1 on warnings, 2 on failures (conftest's codes).")
+@click.option("--no-fail", is_flag=True, help="Exit 0 even when policies fail.")
+@click.option("--quiet", is_flag=True, help="Print nothing when every test passes.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours in the output.")
+@click.option("--trace", is_flag=True, help="Show the engine's evaluation trace.")
+@click.option("--suppress-exceptions", is_flag=True, help="Leave exceptions out of the output.")
+@click.option("--junit-hide-message", is_flag=True,
+              help="JUnit output: leave the message out of the test name.")
+def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
+                 quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
+                 junit_hide_message: bool, **settings: Any) -> None:
+    """Test manifests against policies, as `conftest test` does.
+
+    PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
+    `-` for standard input.
+
+    Exit codes: 0 every test passes; 1 failures (with --fail-on-warn, conftest's: 1
+    warnings, 2 failures; --no-fail: 0); 2 inputs that cannot be read or parsed, and
+    policy, engine or usage errors; 130 interrupted.
+    """
+    from kfix.output import ReportOptions
+    from kfix.output.scan.stdout import render_trace
+    from kfix.runner.scan import ScanOptions, scan
+
+    if not paths:
+        raise click.UsageError("give at least one file, directory or - for stdin")
+    result = scan(paths, ScanOptions(trace=trace, **settings))
+    for note in result.notes:
+        click.echo(f"kfix: note: {note}", err=True)
+    code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)
+    if quiet and code == 0 and not result.count("warning"):
+        sys.exit(0)
+    color = not no_color and output == "stdout" and sys.stdout.isatty()
+    shown = ReportOptions(color=color, suppress_exceptions=suppress_exceptions, trace=trace,
+                          junit_hide_message=junit_hide_message)
+    click.echo(REPORTS[output](result, shown), nl=False)
+    if output != "stdout":  # machine-readable stdout stays clean; people read stderr
+        if trace:
+            click.echo(render_trace(result, shown), err=True, nl=False)
+        for problem in result.problems:
+            click.echo(f"kfix: error: {problem}", err=True)
+    sys.exit(code)

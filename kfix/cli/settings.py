@@ -1,0 +1,63 @@
+"""Settings that come from more than one flag: --set and --config `params:` for
+fragments, and the model's flags, KFIX_LLM_* and --config `llm:`."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kfix.cli.options import LLM_FLAGS
+from kfix.errors import KfixError
+
+if TYPE_CHECKING:
+    from kfix.llm.client import ModelConfig
+
+
+def params(settings: tuple[str, ...], config: str | None) -> dict[str, Any]:
+    """Fragment parameters: --config's `params:`, then each --set KEY=VALUE over them,
+    the value read as a YAML scalar (true, 3, 100m)."""
+    import yaml
+
+    found = dict(_config_section(config, "params"))
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{setting!r} is not KEY=VALUE", param_hint="--set")
+        found[key] = yaml.safe_load(value) if value else ""
+    return found
+
+
+def model(flags: dict[str, Any], config: str | None,
+          needed_by: str = "") -> tuple[ModelConfig | None, bool]:
+    """The model's settings (None: no model anywhere) and whether to use the cache; takes
+    the llm flags out of `flags`. `needed_by` names what cannot run without one."""
+    from kfix.llm.client import ModelConfig
+
+    given = {name: flags.pop(name) for name in LLM_FLAGS}
+    use_cache = not flags.pop("no_cache")
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                         "kfix", "llm")
+    config_section = {"cache_dir": cache, **_config_section(config, "llm")}
+    found = ModelConfig.load(flags=given, environ=os.environ, config=config_section)
+    if needed_by and found is None:
+        raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "
+                               "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in --config")
+    return found, use_cache
+
+
+def _config_section(path: str | None, section: str) -> dict[str, Any]:
+    """One mapping of the --config file."""
+    from kfix.load import manifests
+
+    if path is None:
+        return {}
+    loaded = manifests.read(path)
+    if loaded.problem:
+        raise KfixError(loaded.problem.message, path, loaded.problem.line)
+    content = loaded.documents[0].content if loaded.documents else {}
+    value = content.get(section, {}) if isinstance(content, dict) else {}
+    if not isinstance(value, dict):
+        raise KfixError(f"`{section}` must be a mapping", path)
+    return value
