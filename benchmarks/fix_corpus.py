@@ -32,7 +32,7 @@ def run(corpus: str, jobs: int) -> None:
         write_changes(result.changes, WriteMode.WRITE, [str(copy)], None)
         wall = time.perf_counter() - started
         write = time.perf_counter() - fixed_at
-        total = len(result.outcomes)
+        total = len(result.resolutions)
         counts = ", ".join(f"{result.count(s)} {s}" for s in FIX_STATUSES)
         stages = {k: v for k, v in result.timings.items() if k != "total"}
         busy = sum(stages.values())
@@ -50,7 +50,7 @@ def run(corpus: str, jobs: int) -> None:
         }
         claimed = {
             (o.finding.file, o.finding.document, *identity(o.finding))
-            for o in result.outcomes if o.status == FIXED
+            for o in result.resolutions if o.status == FIXED
         }
         print(f"  re-scan: {rescan.count('failure')} failures remain; "
               f"{len(claimed & remaining)} of them were reported fixed")

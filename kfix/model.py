@@ -200,7 +200,7 @@ FIX_STATUSES = (FIXED, NO_FIX, REJECTED, SKIPPED)
 
 
 @dataclass(frozen=True)
-class FixOutcome:
+class Resolution:
     """What became of one finding in `kfix fix`."""
 
     finding: Finding
@@ -223,7 +223,7 @@ class FileChange:
 class FixResult:
     """Everything `kfix fix` did; nothing is written until the CLI says so."""
 
-    outcomes: tuple[FixOutcome, ...] = ()
+    resolutions: tuple[Resolution, ...] = ()
     problems: tuple[Problem, ...] = ()
     changes: tuple[FileChange, ...] = ()
     policies: Mapping[str, PolicyInfo] = field(default_factory=dict)
@@ -232,18 +232,18 @@ class FixResult:
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+        return sum(1 for o in self.resolutions if o.status == status)
 
     @property
     def fix_rate(self) -> float:
-        return self.count(FIXED) / len(self.outcomes) if self.outcomes else 1.0
+        return self.count(FIXED) / len(self.resolutions) if self.resolutions else 1.0
 
     def exit_code(self) -> int:
         """0 when no unfixed failure remains, 1 when some do, 2 on errors."""
         if self.problems:
             return 2
         unfixed = any(
-            o.status != FIXED and o.finding.outcome == FAILURE for o in self.outcomes
+            o.status != FIXED and o.finding.outcome == FAILURE for o in self.resolutions
         )
         return 1 if unfixed else 0
 
@@ -318,7 +318,8 @@ class DraftResult:
 
 # -- kfix test: Rego unit tests, fixtures and coverage ------------------------------------
 
-PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
+# the one vocabulary of test statuses, for Rego tests, fixtures and Gatekeeper suites alike
+PASSED, FAILED, ERROR = "passed", "failed", "error"  # and SKIPPED, as for fixes
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,7 @@ class TestCase:
     package: str
     file: str
     line: int
-    status: str  # pass, fail, error or skip
+    status: str  # PASSED, FAILED, ERROR or SKIPPED
     error: str = ""  # the engine's message, for an error
     # for a failure: where the first failing expression is, the expression, its variables
     failed_at: str = ""
@@ -381,7 +382,7 @@ class TestRunResult:
     def exit_code(self, threshold: float = 0.0, fix_threshold: float = 0.0) -> int:
         """opa test's: 2 when a test fails or errs, or coverage is below the threshold;
         likewise for fixtures and fix coverage."""
-        if self.count(FAIL) or self.count(ERROR):
+        if self.count(FAILED) or self.count(ERROR):
             return 2
         if self.coverage is not None and self.coverage.percent < threshold:
             return 2
@@ -435,9 +436,6 @@ class FixtureRunResult:
 
 
 # -- kfix verify: Gatekeeper suites ---------------------------------------------------------
-
-PASSED, FAILED = "passed", "failed"  # and SKIPPED, as for fixes
-
 
 @dataclass(frozen=True)
 class CaseResult:

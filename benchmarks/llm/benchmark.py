@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from kfix.evaluate.rules import detect
-from kfix.llm.client import ModelConfig
+from kfix.llm.client import LlmConfig
 from kfix.load.manifests import parse
 from kfix.model import FIXED, NO_FIX
 from kfix.runner.fix import FixOptions, fix
@@ -75,7 +75,7 @@ def fragmentless_policies(root: Path) -> Path:
 
 def run_fix(url: str, policies: Path, work: Path, cache: Path) -> int:
     scan = ScanOptions(policy_paths=(str(policies),), all_namespaces=True)
-    model = ModelConfig(base_url=url, model="qwen2.5-coder-1.5b", api_key_env=None,
+    model = LlmConfig(base_url=url, model="qwen2.5-coder-1.5b", api_key_env=None,
                         timeout=300, retries=1, cache_dir=str(cache))
     totals = {"cases": 0, "json": 0, "applies": 0, "verified": 0, "raw": 0, "suggested": 0,
               "seconds": 0.0}
@@ -86,9 +86,9 @@ def run_fix(url: str, policies: Path, work: Path, cache: Path) -> int:
         copy = work / case.name
         shutil.copy(case, copy)
         started = time.perf_counter()
-        result = fix([str(copy)], FixOptions(scan=scan, model=model))
+        result = fix([str(copy)], FixOptions(scan=scan, llm=model))
         seconds = time.perf_counter() - started
-        own = [o for o in result.outcomes if o.finding.policy_id == target]
+        own = [o for o in result.resolutions if o.finding.policy_id == target]
         valid = bool(own) and all("model error" not in o.reason for o in own)
         applies = valid and not any(word in o.reason for o in own for word in
                                     ("does not apply", "cannot be repaired", "template error"))
@@ -129,7 +129,7 @@ def check_changes(result: object, scan: ScanOptions) -> int:
             found_before, _ = detect(engine, plan, before.documents)
             old = {(f.policy_id, f.message) for fs in found_before for f in fs}
             fixed = {(o.finding.policy_id, o.finding.message)
-                     for o in result.outcomes if o.status == FIXED}  # type: ignore[attr-defined]
+                     for o in result.resolutions if o.status == FIXED}  # type: ignore[attr-defined]
             now = {(f.policy_id, f.message) for fs in found_after for f in fs}
             if now & fixed or now - old:
                 bad += 1

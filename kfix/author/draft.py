@@ -72,7 +72,7 @@ def find_policy(policy_id: str, scan: ScanOptions) -> PolicyInfo:
 
 
 def fixture_files(fixtures: str, policy_id: str, kind: str) -> list[str]:
-    """positive/ or negative/ manifests of a policy's fixture suite, sorted."""
+    """positive/ or negative/ manifests of a policy's fixtures, sorted."""
     home = os.path.join(fixtures, policy_id, kind)
     return sorted(glob.glob(os.path.join(glob.escape(home), "*.y*ml")))
 
@@ -168,22 +168,22 @@ def try_draft(fragment: str, policy: PolicyInfo, positives: Sequence[str],
                 except KfixError as exc:
                     reasons.append(f"{shown}: error: {exc}")
                     continue
-                outcomes = [o for o in result.outcomes if o.finding.policy_id == policy.id]
+                resolutions = [o for o in result.resolutions if o.finding.policy_id == policy.id]
                 reasons.extend(f"{shown}: {problem}" for problem in result.problems)
                 if kind == "negative":
-                    if outcomes:
+                    if resolutions:
                         reasons.append(f"{shown}: the policy reports a finding on a negative "
                                        "fixture")
                     if result.changes:
                         reasons.append(f"{shown}: the fragment changed a negative fixture")
                     continue
-                if not outcomes:
+                if not resolutions:
                     reasons.append(f"{shown}: the policy reports no finding to fix")
-                for outcome in outcomes:
-                    if outcome.status != FIXED:
-                        where = outcome.finding.pointer or outcome.finding.message
-                        reasons.append(f"{shown}: {outcome.status} at {where}: "
-                                       f"{outcome.reason or outcome.finding.message}")
+                for resolution in resolutions:
+                    if resolution.status != FIXED:
+                        where = resolution.finding.pointer or resolution.finding.message
+                        reasons.append(f"{shown}: {resolution.status} at {where}: "
+                                       f"{resolution.reason or resolution.finding.message}")
                 for change in result.changes:
                     produced.append((source, change.before, change.after))
         if fixtures:

@@ -37,11 +37,11 @@ def draft_command(policy_id: str, policy_paths: tuple[str, ...], fixtures: str |
     from kfix.output import ReportOptions
     from kfix.runner.scan import ScanOptions
 
-    model, use_cache = settings.model(flags, config, needed_by="draft")
-    assert model is not None  # needed_by makes sure
+    llm, use_cache = settings.llm(flags, config, needed_by="draft")
+    assert llm is not None  # needed_by makes sure
     scan_options = (ScanOptions(policy_paths=policy_paths, all_namespaces=True)
                     if policy_paths else ScanOptions())
-    result = draft(policy_id, ChatClient(model, use_cache=use_cache), DraftOptions(
+    result = draft(policy_id, ChatClient(llm, use_cache=use_cache), DraftOptions(
         policy_root=policy_paths[0] if policy_paths else None, fixtures=fixtures,
         replace=replace, retries=redrafts, scan=scan_options),
         say=lambda text: click.echo(f"kfix: {text}", err=True))

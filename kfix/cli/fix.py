@@ -72,13 +72,13 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     write_mode = WriteMode.OUTPUT_DIR if output_dir else WriteMode(mode)
     if write_mode is not WriteMode.DIFF and "-" in paths:
         raise click.UsageError("standard input cannot be written back; use --diff")
-    model, use_cache = settings.model(flags, config, needed_by="--llm" if use_llm else "")
+    llm, use_cache = settings.llm(flags, config, needed_by="--llm" if use_llm else "")
     result = fix(paths, FixOptions(
         scan=ScanOptions(**flags), fix_dirs=fix_dirs,
         params=settings.params(assignments, config),
         policy_ids=policy_ids, kube_version=kube_version,
         server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
-        model=model if use_llm else None, use_cache=use_cache,
+        llm=llm if use_llm else None, use_cache=use_cache,
     ))
 
     def confirm(change: FileChange) -> bool:

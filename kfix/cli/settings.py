@@ -12,7 +12,7 @@ from kfix.cli.options import LLM_FLAGS
 from kfix.errors import KfixError
 
 if TYPE_CHECKING:
-    from kfix.llm.client import ModelConfig
+    from kfix.llm.client import LlmConfig
 
 
 def params(settings: tuple[str, ...], config: str | None) -> dict[str, Any]:
@@ -29,18 +29,18 @@ def params(settings: tuple[str, ...], config: str | None) -> dict[str, Any]:
     return found
 
 
-def model(flags: dict[str, Any], config: str | None,
-          needed_by: str = "") -> tuple[ModelConfig | None, bool]:
+def llm(flags: dict[str, Any], config: str | None,
+          needed_by: str = "") -> tuple[LlmConfig | None, bool]:
     """The model's settings (None: no model anywhere) and whether to use the cache; takes
     the llm flags out of `flags`. `needed_by` names what cannot run without one."""
-    from kfix.llm.client import ModelConfig
+    from kfix.llm.client import LlmConfig
 
     given = {name: flags.pop(name) for name in LLM_FLAGS}
     use_cache = not flags.pop("no_cache")
     cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
                          "kfix", "llm")
     config_section = {"cache_dir": cache, **_config_section(config, "llm")}
-    found = ModelConfig.load(flags=given, environ=os.environ, config=config_section)
+    found = LlmConfig.load(flags=given, environ=os.environ, config=config_section)
     if needed_by and found is None:
         raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "
                                "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in --config")

@@ -75,7 +75,7 @@ def query_for(fields: Sequence[tuple[str, str]]) -> str:
 
 
 @dataclass
-class Outcome:
+class Evaluation:
     """What evaluating some documents produced, ready to merge into a ScanResult."""
 
     results: list[CheckResult] = field(default_factory=list)
@@ -88,7 +88,7 @@ class Outcome:
     def time(self, stage: str, seconds: float) -> None:
         self.timings[stage] = self.timings.get(stage, 0.0) + seconds
 
-    def merge(self, other: Outcome) -> None:
+    def merge(self, other: Evaluation) -> None:
         self.results += other.results
         self.problems += other.problems
         self.prints += other.prints
@@ -98,51 +98,51 @@ class Outcome:
 
 
 def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
-             *, trace: bool = False) -> Outcome:
+             *, trace: bool = False) -> Evaluation:
     """Evaluate every document of every file; one CheckResult per file and namespace."""
-    outcome = Outcome()
+    evaluation = Evaluation()
     documents = [doc for _, docs in files for doc in docs]
-    values = _values(engine, plan, documents, outcome)
+    values = _values(engine, plan, documents, evaluation)
     if trace:
         for doc in documents:
-            _trace(engine, plan, doc, outcome.traces)
+            _trace(engine, plan, doc, evaluation.traces)
     for path, docs in files:
         for namespace in plan.namespaces:
-            outcome.results.append(_check(plan, namespace, path, docs, values, outcome))
-    return outcome
+            evaluation.results.append(_check(plan, namespace, path, docs, values, evaluation))
+    return evaluation
 
 
 def detect(
     engine: Engine, plan: Plan, documents: Sequence[Document]
-) -> tuple[list[list[Finding]], Outcome]:
+) -> tuple[list[list[Finding]], Evaluation]:
     """Failures and warnings per document, in order, for documents held in memory."""
-    outcome = Outcome()
-    values = _values(engine, plan, documents, outcome)
+    evaluation = Evaluation()
+    values = _values(engine, plan, documents, evaluation)
     found = []
     for doc in documents:
         findings: list[Finding] = []
         for namespace in plan.namespaces:
-            check = _check(plan, namespace, doc.file, [doc], values, outcome)
+            check = _check(plan, namespace, doc.file, [doc], values, evaluation)
             findings += check.failures + check.warnings
         found.append(findings)
-    return found, outcome
+    return found, evaluation
 
 
 def _values(
-    engine: Engine, plan: Plan, documents: Sequence[Document], outcome: Outcome
+    engine: Engine, plan: Plan, documents: Sequence[Document], evaluation: Evaluation
 ) -> dict[int, dict[str, Any]]:
     """Every document's answer, keyed by the document object's identity."""
     values: dict[int, dict[str, Any]] = {}
     size = 1 if plan.per_document else BATCH_SIZE
     for start in range(0, len(documents), size):
         batch = documents[start : start + size]
-        for doc, answer in zip(batch, _answers(engine, plan, batch, outcome), strict=True):
+        for doc, answer in zip(batch, _answers(engine, plan, batch, evaluation), strict=True):
             values[id(doc)] = answer
     return values
 
 
 def _answers(
-    engine: Engine, plan: Plan, batch: Sequence[Document], outcome: Outcome
+    engine: Engine, plan: Plan, batch: Sequence[Document], evaluation: Evaluation
 ) -> list[dict[str, Any]]:
     """Rule values per document, narrowing to one document, one field, one definition.
 
@@ -153,43 +153,43 @@ def _answers(
     """
     fields = plan.fields()
     try:
-        return _ask(engine, query_for(fields), batch, outcome)
+        return _ask(engine, query_for(fields), batch, evaluation)
     except EvalError:
         if len(batch) > 1:
-            return [a for doc in batch for a in _answers(engine, plan, [doc], outcome)]
+            return [a for doc in batch for a in _answers(engine, plan, [doc], evaluation)]
     (doc,) = batch
     merged: dict[str, Any] = {}
     for key, expression in fields:
         try:
-            merged.update(_ask(engine, query_for([(key, expression)]), batch, outcome)[0])
+            merged.update(_ask(engine, query_for([(key, expression)]), batch, evaluation)[0])
         except EvalError as exc:
             if not exc.builtin or plan.show_builtin_errors:
-                outcome.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
+                evaluation.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
             elif plan.splitter is not None and not key.endswith("!"):
                 namespace, _, rule = key.removeprefix("data.").rpartition(".")
-                values = plan.splitter.values(namespace, rule, _one_ref(doc, outcome))
+                values = plan.splitter.values(namespace, rule, _one_ref(doc, evaluation))
                 if values is not None:
                     merged[key] = [values]
     return [merged]
 
 
-def _one_ref(doc: Document, outcome: Outcome) -> Callable[[Engine, str], list[Any]]:
+def _one_ref(doc: Document, evaluation: Evaluation) -> Callable[[Engine, str], list[Any]]:
     """How the splitter asks for one reference's value on this document."""
 
     def ask(engine: Engine, ref: str) -> list[Any]:
-        answer = _ask(engine, query_for([("v", f"[v | v := {ref}]")]), [doc], outcome)
+        answer = _ask(engine, query_for([("v", f"[v | v := {ref}]")]), [doc], evaluation)
         return list(answer[0].get("v", []))
 
     return ask
 
 
 def _ask(
-    engine: Engine, query: str, batch: Sequence[Document], outcome: Outcome
+    engine: Engine, query: str, batch: Sequence[Document], evaluation: Evaluation
 ) -> list[dict[str, Any]]:
     payload = [{"doc": d.content, "file": _file_data(d.file)} for d in batch]
     answer = engine.query(query, payload)
     if answer.prints:
-        outcome.prints.extend(Print(batch[0].file, loc, msg) for msg, loc in answer.prints)
+        evaluation.prints.extend(Print(batch[0].file, loc, msg) for msg, loc in answer.prints)
     return answer.bindings[0]["out"] if answer.bindings else [{} for _ in batch]
 
 
@@ -217,7 +217,7 @@ def _check(
     path: str,
     docs: Sequence[Document],
     values: Mapping[int, Mapping[str, Any]],
-    outcome: Outcome,
+    evaluation: Evaluation,
 ) -> CheckResult:
     """conftest's per-file result for one namespace: each document checked on its own."""
     rules = [r for r in plan.rules if r.namespace == namespace]
@@ -250,7 +250,7 @@ def _check(
             for value in results:
                 message, extra = _message(value)
                 if message is None:
-                    outcome.problems.append(Problem(
+                    evaluation.problems.append(Problem(
                         path, doc.line, f"data.{namespace}.{rule.name}: result has no string msg"
                     ))
                     continue
@@ -262,7 +262,7 @@ def _check(
         shortfall = rule_count - (found + doc_successes)
         successes += doc_successes + max(shortfall, 0)
     return CheckResult(path, namespace, successes, tuple(failures), tuple(warnings),
-                       tuple(exceptions), tuple(outcome.traces.get((path, namespace), ())))
+                       tuple(exceptions), tuple(evaluation.traces.get((path, namespace), ())))
 
 
 def _results(value: Any) -> Iterator[Any]:

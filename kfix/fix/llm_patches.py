@@ -14,7 +14,7 @@ from typing import Any
 
 from kfix import pointer as jp
 from kfix.fix.fragments import Fragment, FragmentError
-from kfix.llm.client import ChatClient, ModelError
+from kfix.llm.client import ChatClient, LlmError
 from kfix.llm.repair import RepairError, repair
 from kfix.model import Finding, PolicyInfo
 
@@ -84,7 +84,7 @@ def patch_prompt(finding: Finding, document: Any, policy: PolicyInfo | None) -> 
     )
 
 
-class ModelFixes:
+class LlmPatches:
     """Asks the model once per finding (the loop may look a finding up every round)."""
 
     def __init__(self, client: ChatClient) -> None:
@@ -108,7 +108,7 @@ class ModelFixes:
         try:
             reply = self._client.ask_json(SYSTEM, patch_prompt(finding, document, policy),
                                           PATCH_SCHEMA, name="json_patch")
-        except ModelError as exc:
+        except LlmError as exc:
             return FragmentError(f"model error: {exc}", source)
         operations = reply.data.get("operations")
         if not isinstance(operations, list) or not operations:

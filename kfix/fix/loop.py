@@ -28,8 +28,8 @@ from kfix.model import (
     SKIPPED,
     Document,
     Finding,
-    FixOutcome,
     PolicyInfo,
+    Resolution,
 )
 
 MAX_ROUNDS = 6
@@ -45,7 +45,7 @@ class DocumentState:
     content: Any
     findings: list[Finding]
     operations: list[dict[str, Any]] = field(default_factory=list)  # applied, in order
-    settled: dict[tuple[str, str, str], FixOutcome] = field(default_factory=dict)
+    settled: dict[tuple[str, str, str], Resolution] = field(default_factory=dict)
     lost_to: dict[tuple[str, str, str], str] = field(default_factory=dict)
     schema_errors: frozenset[str] | None = None  # the original's, computed when first needed
 
@@ -129,7 +129,7 @@ class FixLoop:
         conflict = state.lost_to.get(identity(finding))
         if conflict and conflict not in reason:
             reason = f"{reason} (after a {conflict})" if reason else conflict
-        state.settled[identity(finding)] = FixOutcome(finding, status, reason, tuple(patch),
+        state.settled[identity(finding)] = Resolution(finding, status, reason, tuple(patch),
                                                       fragment)
 
     def _policy(self, finding: Finding) -> PolicyInfo | None:

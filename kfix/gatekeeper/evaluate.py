@@ -15,7 +15,7 @@ from typing import Any
 from kfix.engine import Engine, select_engine
 from kfix.engine.lint import LintOptions, check
 from kfix.errors import EvalError, PolicyError
-from kfix.evaluate.rules import BATCH_SIZE, Outcome
+from kfix.evaluate.rules import BATCH_SIZE, Evaluation
 from kfix.gatekeeper.match import matches
 from kfix.gatekeeper.review import inventory, namespaces_of, review_of
 from kfix.gatekeeper.templates import TEMPLATES_PACKAGE, Constraint, Library
@@ -161,24 +161,24 @@ class Checker:
         return [[f for fs in found.values() for f in fs]
                 for found in self.check_documents(documents)]
 
-    def check_files(self, files: Sequence[tuple[str, Sequence[Document]]]) -> Outcome:
+    def check_files(self, files: Sequence[tuple[str, Sequence[Document]]]) -> Evaluation:
         """conftest-style results: per file, one CheckResult per constraint; a document
         the constraint matches without a finding is a success."""
         per_doc = iter(self.check_documents([doc for _, docs in files for doc in docs]))
-        outcome = Outcome()
+        evaluation = Evaluation()
         for path, docs in files:
             checked = [next(per_doc) for _ in docs]
             for constraint in self.library.constraints:
                 own = [found[constraint] for found in checked if constraint in found]
                 findings = [f for fs in own for f in fs]
-                outcome.results.append(CheckResult(
+                evaluation.results.append(CheckResult(
                     path, constraint.id,
                     successes=sum(1 for fs in own if not fs),
                     failures=tuple(f for f in findings if f.outcome == FAILURE),
                     warnings=tuple(f for f in findings if f.outcome == WARNING),
                 ))
-        outcome.problems += self.problems
-        return outcome
+        evaluation.problems += self.problems
+        return evaluation
 
 
 def _finding(violation: Violation, doc: Document) -> Finding:

@@ -51,16 +51,16 @@ _NUMBERS: dict[str, tuple[type, float]] = {
 }
 
 
-class ModelError(KfixError):
+class LlmError(KfixError):
     """The model endpoint could not give a usable answer; the message is one line for users."""
 
 
-class BadReply(ModelError):
+class BadReply(LlmError):
     """The endpoint answered, but not with a usable JSON object; asking again may help."""
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class LlmConfig:
     """Where the model is and how patiently to talk to it; names the key's variable, not the key."""
 
     base_url: str
@@ -80,7 +80,7 @@ class ModelConfig:
         flags: Mapping[str, Any],
         environ: Mapping[str, str],
         config: Mapping[str, Any],
-    ) -> ModelConfig | None:
+    ) -> LlmConfig | None:
         """Merge flags > KFIX_LLM_* environment > the config file's `llm:` section.
 
         All three are keyed by field name (the environment by `_ENV`); None and unset
@@ -108,7 +108,7 @@ def _convert(field: str, label: str, value: Any) -> Any:
     """Coerce one setting to its field's type, naming where a bad value came from."""
     if field not in _NUMBERS:
         if not isinstance(value, str):
-            raise ModelError(f"{label}: expected a string, got {value!r}")
+            raise LlmError(f"{label}: expected a string, got {value!r}")
         return value
     kind, least = _NUMBERS[field]
     try:
@@ -116,16 +116,16 @@ def _convert(field: str, label: str, value: Any) -> Any:
             raise ValueError
         number = kind(value)
     except (TypeError, ValueError):
-        raise ModelError(f"{label}: expected a number, got {value!r}") from None
+        raise LlmError(f"{label}: expected a number, got {value!r}") from None
     if number < least:
-        raise ModelError(f"{label}: must be at least {least:g}, got {value!r}")
+        raise LlmError(f"{label}: must be at least {least:g}, got {value!r}")
     return number
 
 
 def _normal_base_url(url: str) -> str:
     """Accept a pasted endpoint URL too: the client appends /chat/completions itself."""
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ModelError(f"llm base_url {url!r} must start with http:// or https://")
+        raise LlmError(f"llm base_url {url!r} must start with http:// or https://")
     url = url.rstrip("/")
     return url.removesuffix("/chat/completions")
 
@@ -159,7 +159,7 @@ class ChatClient:
 
     def __init__(
         self,
-        config: ModelConfig,
+        config: LlmConfig,
         *,
         use_cache: bool = True,
         sleep: Callable[[float], None] = time.sleep,
@@ -325,7 +325,7 @@ class ChatClient:
             return None
         return Reply(data, text, True, "cache", time.monotonic() - started)
 
-    def _status_error(self, answer: _Answer, note: str = "") -> ModelError:
+    def _status_error(self, answer: _Answer, note: str = "") -> LlmError:
         detail = _server_message(answer)
         message = f"{answer.status} {answer.reason}".rstrip()
         if detail:
@@ -349,12 +349,12 @@ class ChatClient:
             return f"the endpoint wants an API key: set ${name}"
         return f"check the API key in ${name}"
 
-    def _error(self, message: str) -> ModelError:
+    def _error(self, message: str) -> LlmError:
         """Prefix the endpoint, and make sure no echo of the key reaches the user."""
         message = f"model endpoint {self._shown_url}: {message}"
         if self._key:
             message = message.replace(self._key, "***")
-        return ModelError(message)
+        return LlmError(message)
 
 
 def _response_format(mode: str, schema: Mapping[str, Any], name: str) -> dict[str, Any] | None:

@@ -24,12 +24,12 @@ from kfix.output.diff import unified_diff
 
 def summary(result: FixResult) -> dict[str, Any]:
     by_policy: dict[str, dict[str, int]] = {}
-    for outcome in result.outcomes:
+    for outcome in result.resolutions:
         counts = by_policy.setdefault(outcome.finding.policy_id, {})
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     counts = {status: result.count(status) for status in FIX_STATUSES}
     return {
-        "counts": {**counts, "total": len(result.outcomes)},
+        "counts": {**counts, "total": len(result.resolutions)},
         "fix_rate": round(result.fix_rate, 4),
         "by_policy": dict(sorted(by_policy.items())),
         "files_changed": len(result.changes),
@@ -50,7 +50,7 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
                 "patch": [dict(op) for op in o.patch],
                 "fragment": o.fragment,
             }
-            for o in result.outcomes
+            for o in result.resolutions
         ],
         "files": [
             {"path": c.path, "diff": unified_diff(c.path, c.before, c.after)}
@@ -65,12 +65,12 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
 
 def render_table(result: FixResult, options: ReportOptions) -> str:
     rows = [("STATUS", "POLICY", "WHERE", "REASON")]
-    for o in result.outcomes:
+    for o in result.resolutions:
         where = f"{o.finding.file}:{o.finding.line}"
         rows.append((o.status, o.finding.policy_id, where, o.reason or o.finding.message))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-             + "  " + row[3] for row in rows] if result.outcomes else []
+             + "  " + row[3] for row in rows] if result.resolutions else []
     lines += [f"ERR  {p}" for p in result.problems]
     counts = summary(result)["counts"]
     parts = [f"{counts[status]} {status}" for status in FIX_STATUSES]

@@ -5,8 +5,8 @@ json is one object:
    "counts": {"passed", "failed", "skipped", "errors"},
    "coverage": {"percent", "files": {path: {"percent", "uncovered": [[start, end], ...]}}}
                or null without --coverage}
-where status is pass, fail, error or skip, and name is the rule's (`test_x#01` for the
-second definition of a name). When fixture suites ran it also holds
+where status is passed, failed, error or skipped, and name is the rule's (`test_x#01` for the
+second definition of a name). When fixtures ran it also holds
   "fixtures": {"passed", "failed",
                "failures": [{"policy", "file", "name", "message"}]},
   "fix_coverage": {"percent", "missing": {policy id: [item, ...]}}
@@ -20,9 +20,9 @@ from typing import Any
 
 from kfix.model import (
     ERROR,
-    FAIL,
-    PASS,
-    SKIP,
+    FAILED,
+    PASSED,
+    SKIPPED,
     FixtureCase,
     TestCase,
     TestRunResult,
@@ -34,7 +34,7 @@ from kfix.output.junit import FAILURE, Case, Suite
 from kfix.output.junit import SKIPPED as JUNIT_SKIPPED
 from kfix.output.junit import render as junit_xml
 
-_LABELS = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR", SKIP: "SKIPPED"}
+_LABELS = {PASSED: "PASS", FAILED: "FAIL", ERROR: "ERROR", SKIPPED: "SKIPPED"}
 
 
 def pretty(result: TestRunResult, options: ReportOptions) -> str:
@@ -42,7 +42,7 @@ def pretty(result: TestRunResult, options: ReportOptions) -> str:
     verbose, fixtures = options.verbose, result.fixtures
     lines: list[str] = []
     for test in result.tests:
-        if test.status != PASS or verbose:
+        if test.status != PASSED or verbose:
             lines.append(f"{_LABELS[test.status]}: {test.full_name} ({test.where})")
             lines.extend(f"  {line}" for line in _details(test))
     cases = fixtures.cases if fixtures is not None else ()
@@ -54,8 +54,8 @@ def pretty(result: TestRunResult, options: ReportOptions) -> str:
     total = len(result.tests)
     if lines or total:
         lines.append("-" * 80)
-    for status in (PASS, FAIL, ERROR, SKIP):
-        if status == PASS or result.count(status):
+    for status in (PASSED, FAILED, ERROR, SKIPPED):
+        if status == PASSED or result.count(status):
             lines.append(f"{_LABELS[status]}: {result.count(status)}/{total}")
     if fixtures is not None and cases:
         lines.append(f"FIXTURES PASS: {fixtures.passed}/{len(cases)}")
@@ -88,8 +88,8 @@ def as_json(result: TestRunResult, options: ReportOptions) -> str:
              "status": t.status, "error": t.error}
             for t in result.tests
         ],
-        "counts": {"passed": result.count(PASS), "failed": result.count(FAIL),
-                   "skipped": result.count(SKIP), "errors": result.count(ERROR)},
+        "counts": {"passed": result.count(PASSED), "failed": result.count(FAILED),
+                   "skipped": result.count(SKIPPED), "errors": result.count(ERROR)},
         "coverage": None if coverage is None else coverage_json(coverage),
     }
     if fixtures is not None:
@@ -109,11 +109,11 @@ def as_json(result: TestRunResult, options: ReportOptions) -> str:
 def junit(result: TestRunResult, options: ReportOptions) -> str:
     """One <testsuite> per package, and `fixtures`; failures and errors carry their details."""
     suites: dict[str, list[Case]] = {}
-    outcomes = {FAIL: FAILURE, ERROR: JUNIT_ERROR, SKIP: JUNIT_SKIPPED}
+    outcomes = {FAILED: FAILURE, ERROR: JUNIT_ERROR, SKIPPED: JUNIT_SKIPPED}
     for test in result.tests:
         outcome = outcomes.get(test.status, "")
         text = ("\n".join(_details(test)) or f"{test.full_name} is not true"
-                if test.status in (FAIL, ERROR) else "")
+                if test.status in (FAILED, ERROR) else "")
         label = _LABELS[test.status] if text else ""
         suites.setdefault(test.package, []).append(Case(
             test.name, f"data.{test.package}", outcome, label, text, file=test.file,

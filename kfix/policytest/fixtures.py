@@ -1,4 +1,4 @@
-"""Fixture suites for `kfix test`: each policy's fixtures, by convention, as test cases.
+"""Fixtures for `kfix test`: each policy's fixtures, by convention, as test cases.
 
 Under the fixtures directory, `<policy id>/positive/*.yaml` must raise that policy in
 every document, `<policy id>/negative/*.yaml` must not raise it, and each
@@ -48,7 +48,7 @@ _MANIFESTS = "*.y*ml"
 def run_fixtures(paths: Sequence[str], fixtures: str | None = None,
                  options: ScanOptions | None = None,
                  coverage: bool = True) -> FixtureRunResult:
-    """Every policy's fixture suite under `fixtures` (default: fixtures_beside(paths)).
+    """Every policy's fixtures under `fixtures` (default: fixtures_beside(paths)).
 
     A directory that does not exist gives no cases (and, with `coverage`, fixable
     policies that miss every fixture). One scan covers every positive and negative
@@ -224,7 +224,7 @@ def _fix_message(policy: str, before: str, after: str, copy: str, result: Any) -
     outcomes = "; ".join(
         f"{o.finding.policy_id} at {o.finding.pointer or '/'}: {o.status}"
         + (f" ({o.reason})" if o.reason and o.status != FIXED else "")
-        for o in result.outcomes
+        for o in result.resolutions
     ) or "no finding"
     problems = "; ".join(str(p).replace(copy, before) for p in result.problems)
     got = "no change" if text is None else "different content"

@@ -20,7 +20,7 @@ from kfix.engine import Answer, Engine
 from kfix.engine.lint import LintOptions
 from kfix.errors import EvalError, KfixError
 from kfix.evaluate.split import SPLIT_ROOT, split_modules, split_name
-from kfix.model import ERROR, FAIL, PASS, SKIP, TestCase, TestRunResult
+from kfix.model import ERROR, FAILED, PASSED, SKIPPED, TestCase, TestRunResult
 from kfix.pack.catalog import fixtures_beside
 from kfix.pack.policies import PolicySet, load_policies
 from kfix.policytest.coverage import coverage_of
@@ -124,7 +124,7 @@ def _plan(policies: PolicySet, split: set[str]) -> list[_Planned]:
             key = (item.package, head.name)
             seen = definitions[key] = definitions.get(key, -1) + 1
             name = f"{head.name}#{seen:02d}" if seen else head.name
-            case = TestCase(name, item.package, path, head.line, SKIP)
+            case = TestCase(name, item.package, path, head.line, SKIPPED)
             if item.package in split and is_test_rule(head.name):
                 planned.append(_Planned(case, f"data.{SPLIT_ROOT}.{item.package}",
                                         split_name(head.name, seen)))
@@ -185,12 +185,12 @@ def _result(ask: _Asker, planned: _Planned, documents: Mapping[str, Any]) -> Tes
     except EvalError as exc:
         return replace(case, status=ERROR, error=_unsplit(str(exc)))
     if value is True:
-        return replace(case, status=PASS)
+        return replace(case, status=PASSED)
     try:
         traced = ask.trace(planned.ref)
     except EvalError as exc:  # an error only while tracing: still a failure
-        return replace(case, status=FAIL, error=_unsplit(str(exc)))
-    return _explained(replace(case, status=FAIL), traced)
+        return replace(case, status=FAILED, error=_unsplit(str(exc)))
+    return _explained(replace(case, status=FAILED), traced)
 
 
 def _unsplit(text: str) -> str:

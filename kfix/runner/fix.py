@@ -16,11 +16,11 @@ from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
 from kfix.fix.dry_run import ServerDryRun
 from kfix.fix.fragments import Fragments
-from kfix.fix.llm_patches import ModelFixes
+from kfix.fix.llm_patches import LlmPatches
 from kfix.fix.loop import DocumentState, FixLoop
 from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
-from kfix.llm.client import ChatClient, ModelConfig
+from kfix.llm.client import ChatClient, LlmConfig
 from kfix.load import manifests
 from kfix.model import (
     FIXED,
@@ -28,9 +28,9 @@ from kfix.model import (
     Document,
     FileChange,
     Finding,
-    FixOutcome,
     FixResult,
     Problem,
+    Resolution,
 )
 from kfix.runner.pool import in_workers
 from kfix.runner.scan import (
@@ -55,7 +55,7 @@ class FixOptions:
     server_dry_run: bool = False
     kubeconfig: str | None = None
     context: str | None = None  # kubeconfig context for the dry run
-    model: ModelConfig | None = None  # --llm: ask it where no fragment exists
+    llm: LlmConfig | None = None  # --llm: ask it where no fragment exists
     use_cache: bool = True
 
 
@@ -75,7 +75,7 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
         for stage, seconds in part.timings.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
     return FixResult(
-        outcomes=tuple(o for p in parts for o in p.outcomes),
+        resolutions=tuple(o for p in parts for o in p.resolutions),
         problems=tuple(x for p in parts for x in p.problems),
         changes=tuple(c for p in parts for c in p.changes),
         policies=parts[0].policies,
@@ -101,8 +101,8 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
             library, options.scan.engine, options.scan.lint, documents))
 
         def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
-            found, outcome = detect(engine, plan, documents)
-            said = outcome.problems
+            found, evaluation = detect(engine, plan, documents)
+            said = evaluation.problems
             if gatekeeper is not None:
                 found = [a + b for a, b in zip(found, gatekeeper.findings(documents),
                                                strict=True)]
@@ -112,8 +112,8 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
 
         known = {**policies.by_id, **(library.policies() if library else {})}
         drafter = None
-        if options.model is not None:
-            drafter = ModelFixes(ChatClient(options.model, use_cache=options.use_cache))
+        if options.llm is not None:
+            drafter = LlmPatches(ChatClient(options.llm, use_cache=options.use_cache))
         loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params, drafter),
                        known, schema, frozenset(options.policy_ids))
         states = loop.run(documents)
@@ -122,9 +122,9 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
         changed_at = time.perf_counter()
         changes = _changes(loaded, states, problems)
         loop.timings["write"] = time.perf_counter() - changed_at
-    outcomes = [o for state in states for o in _in_order(state)]
+    resolutions = [o for state in states for o in _in_order(state)]
     return FixResult(
-        outcomes=tuple(outcomes),
+        resolutions=tuple(resolutions),
         problems=tuple([f.problem for f in loaded if f.problem] + problems),
         changes=tuple(changes),
         policies=known,
@@ -134,7 +134,7 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
     )
 
 
-def _in_order(state: DocumentState) -> list[FixOutcome]:
+def _in_order(state: DocumentState) -> list[Resolution]:
     return sorted(state.settled.values(), key=lambda o: (o.finding.line, o.finding.policy_id,
                                                          o.finding.pointer))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from kfix.engine import Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
-from kfix.evaluate.rules import Outcome, Plan, evaluate
+from kfix.evaluate.rules import Evaluation, Plan, evaluate
 from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
@@ -59,20 +59,20 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions()) -> ScanResu
     library = gatekeeper_library(options)
     files = manifests.discover(paths, options.ignore)
     if single_process(options, files):
-        outcome = _scan_files(policies, files, options, library)
+        evaluation = _scan_files(policies, files, options, library)
     else:
-        outcome = _scan_parallel(files, options, options.jobs)
+        evaluation = _scan_parallel(files, options, options.jobs)
     order = {path: position for position, path in enumerate(files)}
-    problems = sorted(outcome.problems, key=lambda p: (order.get(p.file, len(order)), p.line))
+    problems = sorted(evaluation.problems, key=lambda p: (order.get(p.file, len(order)), p.line))
     return ScanResult(
-        results=tuple(outcome.results),
+        results=tuple(evaluation.results),
         problems=tuple(problems),
-        prints=tuple(outcome.prints),
+        prints=tuple(evaluation.prints),
         policies={**policies.by_id, **(library.policies() if library else {})},
         notes=library.notes if library else (),
         files=len(files),
-        documents=outcome.documents,
-        timings=outcome.timings,
+        documents=evaluation.documents,
+        timings=evaluation.timings,
     )
 
 
@@ -169,7 +169,7 @@ def loaded_files(files: Sequence[str]) -> Iterator[list[manifests.LoadedFile]]:
 
 
 def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
-                library: Library | None = None) -> Outcome:
+                library: Library | None = None) -> Evaluation:
     started = time.perf_counter()
     with evaluator(policies, options) as (engine, plan):
         loaded_at = time.perf_counter()
@@ -180,19 +180,19 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
             gatekeeper = _gatekeeper(library, readable, options)
             if options.combine:
                 readable = [(COMBINED, (_combined(readable),))]
-            outcome = evaluate(engine, plan, readable, trace=options.trace)
+            evaluation = evaluate(engine, plan, readable, trace=options.trace)
             if gatekeeper is not None:
-                outcome.merge(gatekeeper)
-    outcome.problems[:0] = problems
-    outcome.documents = sum(len(docs) for _, docs in readable)
-    outcome.time("setup", loaded_at - started)
-    outcome.time("load", evaluated_at - loaded_at)
-    outcome.time("evaluate", time.perf_counter() - evaluated_at)
-    return outcome
+                evaluation.merge(gatekeeper)
+    evaluation.problems[:0] = problems
+    evaluation.documents = sum(len(docs) for _, docs in readable)
+    evaluation.time("setup", loaded_at - started)
+    evaluation.time("load", evaluated_at - loaded_at)
+    evaluation.time("evaluate", time.perf_counter() - evaluated_at)
+    return evaluation
 
 
 def _gatekeeper(library: Library | None, files: Sequence[tuple[str, Sequence[Document]]],
-                options: ScanOptions) -> Outcome | None:
+                options: ScanOptions) -> Evaluation | None:
     if library is None:
         return None
     documents = [doc for _, docs in files for doc in docs]
@@ -210,12 +210,12 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
     return Document(file=COMBINED, index=0, line=0, content=content, line_of=lambda _: 0)
 
 
-def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Outcome:
-    merged = Outcome()
+def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int) -> Evaluation:
+    merged = Evaluation()
     for part in in_workers(_scan_chunk, files, jobs, options):
         merged.merge(part)
     return merged
 
 
-def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Outcome:
+def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Evaluation:
     return _scan_files(policy_set(options), files, replace(options, jobs=1))

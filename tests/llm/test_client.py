@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kfix.llm.client import BadReply, ChatClient, ModelConfig, ModelError, first_json_object
+from kfix.llm.client import BadReply, ChatClient, LlmConfig, LlmError, first_json_object
 
 sys.path.insert(0, str(Path(__file__).parent))
 from chat_standin import Answer, ChatStandin, asks_for
@@ -42,7 +42,7 @@ def client_for(
         "backoff": 1.0,
     }
     settings.update(overrides)
-    return ChatClient(ModelConfig(**settings), use_cache=use_cache, sleep=sleep or FakeSleep())
+    return ChatClient(LlmConfig(**settings), use_cache=use_cache, sleep=sleep or FakeSleep())
 
 
 def ask(client: ChatClient):
@@ -130,13 +130,13 @@ def test_empty_or_missing_content() -> None:
         client = client_for(url)
         with pytest.raises(BadReply, match=r"JSON object: \(empty\)$"):
             ask(client)
-        with pytest.raises(ModelError, match=r"no choices\[0\]\.message\.content"):
+        with pytest.raises(LlmError, match=r"no choices\[0\]\.message\.content"):
             ask(client)
 
 
 def test_response_that_is_not_json() -> None:
     page = Answer(body="<html>Welcome to my web UI</html>", headers={"Content-Type": "text/html"})
-    with ChatStandin([page]) as url, pytest.raises(ModelError) as caught:
+    with ChatStandin([page]) as url, pytest.raises(LlmError) as caught:
         ask(client_for(url))
     assert str(caught.value) == (
         f"model endpoint {url}/chat/completions: response is not JSON (text/html)"
@@ -180,7 +180,7 @@ def test_503_twice_then_success_backs_off_exponentially() -> None:
 def test_retries_exhausted_names_the_status() -> None:
     sleep = FakeSleep()
     standin = ChatStandin([Answer.error(502, "upstream down")] * 3)
-    with standin as url, pytest.raises(ModelError) as caught:
+    with standin as url, pytest.raises(LlmError) as caught:
         ask(client_for(url, sleep, retries=2))
     assert str(caught.value) == (
         f"model endpoint {url}/chat/completions: 502 Bad Gateway: upstream down "
@@ -194,7 +194,7 @@ def test_cannot_connect_is_retried_then_reported() -> None:
     with ChatStandin() as url:
         pass  # the port is closed again now
     sleep = FakeSleep()
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(LlmError) as caught:
         ask(client_for(url, sleep, retries=1))
     assert str(caught.value) == (
         f"model endpoint {url}/chat/completions: cannot connect: Connection refused"
@@ -234,7 +234,7 @@ def test_json_object_refused_too_falls_back_to_no_response_format() -> None:
 
 def test_refusal_without_response_format_is_reported() -> None:
     standin = ChatStandin([Answer.error(400, "context length exceeded")] * 3)
-    with standin as url, pytest.raises(ModelError, match=r"400 Bad Request: context length"):
+    with standin as url, pytest.raises(LlmError, match=r"400 Bad Request: context length"):
         ask(client_for(url))
     assert len(standin.requests) == 3
 
@@ -242,7 +242,7 @@ def test_refusal_without_response_format_is_reported() -> None:
 def test_401_names_the_variable_not_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, SECRET)
     standin = ChatStandin([Answer.error(401, f"Incorrect API key provided: {SECRET}")])
-    with standin as url, pytest.raises(ModelError) as caught:
+    with standin as url, pytest.raises(LlmError) as caught:
         ask(client_for(url))
     message = str(caught.value)
     assert message == (
@@ -254,14 +254,14 @@ def test_401_names_the_variable_not_the_key(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_401_without_a_key_says_which_variable_to_set() -> None:
-    with ChatStandin([Answer.error(401)]) as url, pytest.raises(ModelError) as caught:
+    with ChatStandin([Answer.error(401)]) as url, pytest.raises(LlmError) as caught:
         ask(client_for(url))
     assert str(caught.value).endswith(f"— the endpoint wants an API key: set ${KEY_ENV}")
 
 
 def test_404_points_at_the_url() -> None:
     standin = ChatStandin()
-    with standin as url, pytest.raises(ModelError) as caught:
+    with standin as url, pytest.raises(LlmError) as caught:
         ask(client_for(url.removesuffix("/v1")))  # a common mistake: no /v1
     assert str(caught.value).endswith("— check --llm-url (it should end in /v1)")
     assert "404 Not Found" in str(caught.value)
@@ -270,13 +270,13 @@ def test_404_points_at_the_url() -> None:
 
 def test_404_for_an_unknown_model_points_at_the_model() -> None:
     standin = ChatStandin([Answer.error(404, 'model "qwen9" not found, try pulling it first')])
-    with standin as url, pytest.raises(ModelError, match=r"check the model name 'qwen9'$"):
+    with standin as url, pytest.raises(LlmError, match=r"check the model name 'qwen9'$"):
         ask(client_for(url, model="qwen9"))
 
 
 def test_timeout_is_reported_and_not_retried() -> None:
     standin = ChatStandin([Answer(content='{"ok": true}', delay=2.0)])
-    with standin as url, pytest.raises(ModelError) as caught:
+    with standin as url, pytest.raises(LlmError) as caught:
         ask(client_for(url, timeout=0.2))
     assert str(caught.value) == f"model endpoint {url}/chat/completions: timed out after 0.2s"
     assert len(standin.requests) == 1
@@ -331,13 +331,13 @@ def test_oversize_reply_is_refused() -> None:
 
 def test_oversize_body_is_refused() -> None:
     with ChatStandin([Answer(body=b"x" * (2 * 1024 * 1024))]) as url, pytest.raises(
-        ModelError, match="response is larger than 1024 KiB"
+        LlmError, match="response is larger than 1024 KiB"
     ):
         ask(client_for(url))
 
 
 def test_credentials_in_the_url_stay_out_of_messages() -> None:
-    with ChatStandin([Answer.error(403)]) as url, pytest.raises(ModelError) as caught:
+    with ChatStandin([Answer.error(403)]) as url, pytest.raises(LlmError) as caught:
         ask(client_for(url.replace("http://", "http://user:hunter2@")))
     assert "hunter2" not in str(caught.value)
     assert str(caught.value).startswith(f"model endpoint {url}/chat/completions: 403 Forbidden")
@@ -349,22 +349,22 @@ def test_load_precedence_flags_over_environment_over_config() -> None:
     environ = {"KFIX_LLM_BASE_URL": "http://env/v1", "KFIX_LLM_MODEL": "e",
                "KFIX_LLM_TIMEOUT": "7.5", "KFIX_LLM_RETRIES": ""}
     flags = {"base_url": "http://flag/v1/", "model": None, "max_tokens": 50}
-    loaded = ModelConfig.load(flags=flags, environ=environ, config=config)
-    assert loaded == ModelConfig(
+    loaded = LlmConfig.load(flags=flags, environ=environ, config=config)
+    assert loaded == LlmConfig(
         base_url="http://flag/v1", model="e", api_key_env="CONFIG_KEY", timeout=7.5,
         retries=1, max_tokens=50,
     )
 
 
 def test_load_defaults_and_absence() -> None:
-    assert ModelConfig.load(flags={}, environ={}, config={}) is None
-    assert ModelConfig.load(flags={"base_url": None}, environ={"KFIX_LLM_MODEL": "m"},
+    assert LlmConfig.load(flags={}, environ={}, config={}) is None
+    assert LlmConfig.load(flags={"base_url": None}, environ={"KFIX_LLM_MODEL": "m"},
                             config={"model": "x"}) is None
-    loaded = ModelConfig.load(
+    loaded = LlmConfig.load(
         flags={}, environ={"KFIX_LLM_BASE_URL": "http://h:8080/v1/chat/completions"}, config={}
     )
-    assert loaded == ModelConfig(base_url="http://h:8080/v1")
-    no_key = ModelConfig.load(flags={}, environ={}, config={"base_url": "http://h/v1",
+    assert loaded == LlmConfig(base_url="http://h:8080/v1")
+    no_key = LlmConfig.load(flags={}, environ={}, config={"base_url": "http://h/v1",
                                                             "api_key_env": ""})
     assert no_key is not None and no_key.api_key_env is None
 
@@ -382,6 +382,6 @@ def test_load_defaults_and_absence() -> None:
 )
 def test_load_rejects_bad_values(environ: dict, config: dict, message: str) -> None:
     environ = {"KFIX_LLM_BASE_URL": "http://h/v1", **environ}
-    with pytest.raises(ModelError) as caught:
-        ModelConfig.load(flags={}, environ=environ, config=config)
+    with pytest.raises(LlmError) as caught:
+        LlmConfig.load(flags={}, environ=environ, config=config)
     assert str(caught.value) == message

@@ -1,4 +1,4 @@
-"""`kfix test` fixture suites and fix coverage, on the real engine.
+"""`kfix test` fixtures and fix coverage, on the real engine.
 
 Each test builds a small policy repository in tmp_path from one real policy of the
 pack (privileged-container) and its fixtures, then breaks one thing.

@@ -16,7 +16,7 @@ from kfix.cli import cli
 from kfix.engine.opa_binary import OpaBinaryEngine
 from kfix.errors import KfixError, PolicyError
 from kfix.policytest import regotest
-from kfix.policytest.regotest import ERROR, FAIL, PASS, SKIP, run_tests
+from kfix.policytest.regotest import ERROR, FAILED, PASSED, SKIPPED, run_tests
 from kfix.runner.scan import ScanOptions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,8 +94,8 @@ def statuses(result: regotest.TestRunResult) -> dict[str, str]:
 def test_each_test_passes_fails_errs_or_is_skipped(suite: Path) -> None:
     result = run_tests(["."])
     assert statuses(result) == {
-        "test_allow": PASS, "test_fail": FAIL, "test_err": ERROR,
-        "test_dup": PASS, "test_dup#01": FAIL, "todo_later": SKIP,
+        "test_allow": PASSED, "test_fail": FAILED, "test_err": ERROR,
+        "test_dup": PASSED, "test_dup#01": FAILED, "todo_later": SKIPPED,
     }
     assert result.exit_code() == 2
     by_name = {test.name: test for test in result.tests}
@@ -122,7 +122,7 @@ def test_pretty_output_is_opa_tests(suite: Path) -> None:
 
 def test_run_filters_on_the_full_name(suite: Path) -> None:
     assert statuses(run_tests(["."], regotest.TestOptions(run=r"p_test\.test_(allow|dup)"))) == {
-        "test_allow": PASS, "test_dup": PASS, "test_dup#01": FAIL,
+        "test_allow": PASSED, "test_dup": PASSED, "test_dup#01": FAILED,
     }
     assert kfix_test("-r", "allow").exit_code == 0
 
@@ -145,7 +145,7 @@ def test_data_files_and_with_mocking(tmp_path: Path) -> None:
     })
     options = regotest.TestOptions(scan=ScanOptions(data_paths=(str(tmp_path / "settings.json"),)))
     result = run_tests([str(tmp_path / "p.rego"), str(tmp_path / "p_test.rego")], options)
-    assert set(statuses(result).values()) == {PASS}
+    assert set(statuses(result).values()) == {PASSED}
     assert len(result.tests) == 3
 
 
@@ -179,7 +179,7 @@ def test_json_output_shape(suite: Path) -> None:
     assert document["counts"] == {"passed": 2, "failed": 2, "skipped": 1, "errors": 1}
     assert document["tests"][0] == {
         "name": "test_allow", "package": "p_test", "file": "p_test.rego", "line": 5,
-        "status": "pass", "error": "",
+        "status": "passed", "error": "",
     }
     assert document["coverage"]["files"]["p.rego"]["uncovered"] == [[7, 9]]
     assert json.loads(kfix_test("-o", "json", "-r", "allow").output)["coverage"] is None
@@ -223,7 +223,7 @@ def test_conftest_style_tests_run_with_parse_config(tmp_path: Path) -> None:
         """,
     })
     assert statuses(run_tests([str(tmp_path)])) == {
-        "test_root_pod_denied": PASS, "test_non_root_pod_allowed": PASS,
+        "test_root_pod_denied": PASSED, "test_non_root_pod_allowed": PASSED,
     }
 
 
@@ -247,7 +247,8 @@ def test_v0_test_files_with_rego_version_v0(tmp_path: Path) -> None:
         """,
     })
     options = regotest.TestOptions(scan=ScanOptions(rego_version="v0"))
-    assert statuses(run_tests([str(tmp_path)], options)) == {"test_allow": PASS, "test_deny": PASS}
+    assert statuses(run_tests([str(tmp_path)], options)) == {
+        "test_allow": PASSED, "test_deny": PASSED}
     with pytest.raises(PolicyError):
         run_tests([str(tmp_path)])
 
@@ -265,8 +266,8 @@ def test_our_policy_pack_passes_its_unit_tests() -> None:
     finally:
         os.chdir(old)
     assert len(result.tests) >= 100
-    assert {test.status for test in result.tests} == {PASS}, [
-        f"{t.full_name}: {t.error or t.failed_at}" for t in result.tests if t.status != PASS
+    assert {test.status for test in result.tests} == {PASSED}, [
+        f"{t.full_name}: {t.error or t.failed_at}" for t in result.tests if t.status != PASSED
     ]
     assert result.exit_code() == 0
     assert result.coverage is not None and result.coverage.percent > 50
