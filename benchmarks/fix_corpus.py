@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kfix.fix.verify import identity
 from kfix.model import FIX_STATUSES, FIXED
+from kfix.patch.verify import identity
 from kfix.runner.fix import FixOptions, fix
 from kfix.runner.scan import ScanOptions, scan
 from kfix.writer.files import WriteMode, write_changes

@@ -43,21 +43,22 @@ _EXPORTS = {
 
 __all__ = ["__version__", *_EXPORTS]
 
-if TYPE_CHECKING:
-    from kfix.errors import KfixError
-    from kfix.model import (
-        CheckResult,
-        FileChange,
-        Finding,
-        FixResult,
-        PolicyInfo,
-        Problem,
-        Resolution,
-        ScanResult,
-    )
-    from kfix.runner.fix import FixOptions, fix
-    from kfix.runner.scan import ScanOptions, scan
-    from kfix.writer.files import WriteMode, write_changes
+if TYPE_CHECKING:  # the same names, for type checkers (`as` marks them as re-exported)
+    from kfix.errors import KfixError as KfixError
+    from kfix.model import CheckResult as CheckResult
+    from kfix.model import FileChange as FileChange
+    from kfix.model import Finding as Finding
+    from kfix.model import FixResult as FixResult
+    from kfix.model import PolicyInfo as PolicyInfo
+    from kfix.model import Problem as Problem
+    from kfix.model import Resolution as Resolution
+    from kfix.model import ScanResult as ScanResult
+    from kfix.runner.fix import FixOptions as FixOptions
+    from kfix.runner.fix import fix as fix
+    from kfix.runner.scan import ScanOptions as ScanOptions
+    from kfix.runner.scan import scan as scan
+    from kfix.writer.files import WriteMode as WriteMode
+    from kfix.writer.files import write_changes as write_changes
 
 
 def __getattr__(name: str) -> Any:
@@ -70,4 +71,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted(__all__)

@@ -23,7 +23,7 @@ RANKS = {
     "kfix.evaluate": 4,  # 2 evaluate: conftest's rule semantics
     "kfix.gatekeeper": 5,  # 2 evaluate: ConstraintTemplates and Constraints
     "kfix.llm": 6,  # a model's patches: client and repair
-    "kfix.fix": 7,  # 3 patch and 4 verify
+    "kfix.patch": 7,  # 3 patch and 4 verify
     "kfix.writer": 8,  # 5 write
     "kfix.runner": 9,  # the stages in order: scan, fix
     "kfix.output": 10,  # 6 report: reads the model only

@@ -22,6 +22,7 @@ def test_wheel_ships_the_policy_pack_and_an_installed_kfix_finds_it(tmp_path: Pa
     assert policies
     for policy in policies:
         assert f"kfix/_bundled/{policy}" in names
+    assert "kfix/py.typed" in names  # type checkers read kfix's hints
 
     target = tmp_path / "site"
     subprocess.run(

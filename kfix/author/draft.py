@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from kfix.errors import KfixError, UsageError
-from kfix.fix.llm_patches import pointers
 from kfix.llm.client import ChatClient
 from kfix.load import manifests
 from kfix.model import FIXED, Attempt, DraftResult, PairFile, PolicyInfo
 from kfix.pack.policies import FRAGMENT_NAME
+from kfix.patch.llm_patches import pointers
 from kfix.runner.scan import ScanOptions
 from kfix.writer.files import write_atomic
 

@@ -14,11 +14,6 @@ from typing import Any
 
 from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
-from kfix.fix.dry_run import ServerDryRun
-from kfix.fix.fragments import Fragments
-from kfix.fix.llm_patches import LlmPatches
-from kfix.fix.loop import DocumentState, FixLoop
-from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.llm.client import ChatClient, LlmConfig
 from kfix.load import manifests
@@ -32,6 +27,11 @@ from kfix.model import (
     Problem,
     Resolution,
 )
+from kfix.patch.dry_run import ServerDryRun
+from kfix.patch.fragments import Fragments
+from kfix.patch.llm_patches import LlmPatches
+from kfix.patch.loop import DocumentState, FixLoop
+from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.runner.pool import in_workers
 from kfix.runner.scan import (
     ScanOptions,

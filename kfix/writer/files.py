@@ -104,6 +104,5 @@ def write_changes(
         if confirm is None or confirm(change):
             target = change.path
             if mode is WriteMode.OUTPUT_DIR and output_dir is not None:
-                target = output_path(change.path, roots, output_dir)
-                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                target = output_path(change.path, roots, output_dir)  # write_atomic makes dirs
             write_atomic(target, change.after)

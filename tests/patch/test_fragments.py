@@ -19,10 +19,10 @@ import jsonpatch
 import pytest
 import yaml
 
-from kfix.fix.fragments import MAX_OPS, MAX_OUTPUT, FragmentError, Fragments
 from kfix.load import manifests
 from kfix.model import FAILURE, Finding, PolicyInfo, ScanResult
 from kfix.pack.policies import FRAGMENT_NAME
+from kfix.patch.fragments import MAX_OPS, MAX_OUTPUT, FragmentError, Fragments
 from kfix.runner.scan import ScanOptions, scan
 
 ROOT = Path(__file__).resolve().parents[2]

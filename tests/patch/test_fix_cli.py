@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from kfix.cli import cli
 from kfix.load import manifests
-from tests.fix.k8s_api_standin import ApiServerStandin, write_kubeconfig
+from tests.patch.k8s_api_standin import ApiServerStandin, write_kubeconfig
 
 REPO = Path(__file__).resolve().parents[2]
 

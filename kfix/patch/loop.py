@@ -18,9 +18,6 @@ from typing import Any
 
 import jsonpatch
 
-from kfix.fix.fragments import Fragment, FragmentError, Fragments, needs_decision
-from kfix.fix.schema import SchemaValidator
-from kfix.fix.verify import identity, new_violations, still_present, unsafe
 from kfix.model import (
     FIXED,
     NO_FIX,
@@ -31,6 +28,9 @@ from kfix.model import (
     PolicyInfo,
     Resolution,
 )
+from kfix.patch.fragments import Fragment, FragmentError, Fragments, needs_decision
+from kfix.patch.schema import SchemaValidator
+from kfix.patch.verify import identity, new_violations, still_present, unsafe
 
 MAX_ROUNDS = 6
 Detect = Callable[[Sequence[Document]], list[list[Finding]]]

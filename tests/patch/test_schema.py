@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kfix.errors import KfixError
-from kfix.fix import schema
-from kfix.fix.schema import DEFAULT_KUBE_VERSION, SchemaValidator, SchemaVerdict
 from kfix.load import manifests
+from kfix.patch import schema
+from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator, SchemaVerdict
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kfix import pointer as jp
-from kfix.fix.fragments import Fragment, FragmentError
 from kfix.llm.client import ChatClient, LlmError
 from kfix.llm.repair import RepairError, repair
 from kfix.model import Finding, PolicyInfo
+from kfix.patch.fragments import Fragment, FragmentError
 
 PATCH_SCHEMA: dict[str, Any] = {
     "type": "object",

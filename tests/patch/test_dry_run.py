@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from kfix.fix.dry_run import APPLY_PATCH, DryRunUnavailable, ServerDryRun
-from tests.fix.k8s_api_standin import TOKEN, ApiServerStandin, write_kubeconfig
+from kfix.patch.dry_run import APPLY_PATCH, DryRunUnavailable, ServerDryRun
+from tests.patch.k8s_api_standin import TOKEN, ApiServerStandin, write_kubeconfig
 
 
 @pytest.fixture
