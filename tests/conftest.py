@@ -13,10 +13,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-VENDORED_CORPUS = REPO / "tests" / "data" / "corpus"
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
-CORPUS_ABSENT = "../shared/corpus is not beside this clone: the corpus tests need it (CI has it)"
+from tests.corpus_paths import CORPUS_ABSENT, SHARED_CORPUS, VENDORED_CORPUS
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """Stage 5, write: a patch changes its document and nothing else, byte for byte.
 
-Real multi-document manifests from the shared corpus (copied before anything is
-written), read back with kfix's own loader; files are written for real, failures are
-real ones.
+Real multi-document manifests, vendored from the corpus in tests/data/corpus (copied
+before anything is written), read back with kfix's own loader; files are written for
+real, failures are real ones.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from kfix.writer.files import output_path, write_atomic
 from kfix.writer.text import apply_to_text
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
 BOUNDARY = re.compile(r"(---|\.\.\.)(\s|$)")
 
 # Multi-document files with comments, and the document to patch: leading comments before
@@ -61,14 +60,16 @@ REAL = [
 ]
 
 
-def real_copy(tmp_path: Path, relative: str) -> tuple[Path, str]:
+def real_copy(corpus: Path, tmp_path: Path, relative: str) -> tuple[Path, str]:
     """A corpus file copied into tmp_path, and its exact text (line breaks untouched)."""
-    source = CORPUS / relative
+    source = corpus / relative
     assert source.is_file(), f"corpus file missing: {source}"
     target = tmp_path / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    return target, target.read_bytes().decode("utf-8")
+    text = target.read_bytes().decode("utf-8")
+    assert text.strip(), f"corpus file is empty: {source}"
+    return target, text
 
 
 def contents(path: Path | str, text: str) -> dict[int, Any]:
@@ -99,8 +100,10 @@ def comments(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("relative", "index"), REAL, ids=[Path(r).name for r, _ in REAL])
-def test_a_label_changes_only_its_document(tmp_path: Path, relative: str, index: int) -> None:
-    path, before = real_copy(tmp_path, relative)
+def test_a_label_changes_only_its_document(
+    vendored_corpus: Path, tmp_path: Path, relative: str, index: int
+) -> None:
+    path, before = real_copy(vendored_corpus, tmp_path, relative)
     original = contents(path, before)
     document = next(d for d in manifests.parse(str(path), before).documents if d.index == index)
     assert len(original) >= 2 and comments(before.splitlines())
@@ -124,8 +127,10 @@ def test_a_label_changes_only_its_document(tmp_path: Path, relative: str, index:
 
 
 @pytest.mark.parametrize(("relative", "index"), REAL[:6], ids=[Path(r).name for r, _ in REAL[:6]])
-def test_a_replaced_name_is_one_changed_line(tmp_path: Path, relative: str, index: int) -> None:
-    path, before = real_copy(tmp_path, relative)
+def test_a_replaced_name_is_one_changed_line(
+    vendored_corpus: Path, tmp_path: Path, relative: str, index: int
+) -> None:
+    path, before = real_copy(vendored_corpus, tmp_path, relative)
     name = contents(path, before)[index]["metadata"]["name"]
     op = {"op": "replace", "path": "/metadata/name", "value": f"{name}-fixed"}
 
@@ -151,8 +156,10 @@ def _line_of(text: str, name: str) -> str:
     ],
     ids=["trailing-dashes", "trailing-dashes-2", "starts-with-dashes", "leading-comment"],
 )
-def test_every_document_index_is_the_loaders(tmp_path: Path, relative: str) -> None:
-    path, text = real_copy(tmp_path, relative)
+def test_every_document_index_is_the_loaders(
+    vendored_corpus: Path, tmp_path: Path, relative: str
+) -> None:
+    path, text = real_copy(vendored_corpus, tmp_path, relative)
     assert_indices_match(str(path), text)
 
 
@@ -196,8 +203,8 @@ def assert_indices_match(path: str, text: str) -> None:
         assert contents(path, after) == expected
 
 
-def test_no_patches_give_the_text_itself(tmp_path: Path) -> None:
-    path, text = real_copy(tmp_path, REAL[0][0])
+def test_no_patches_give_the_text_itself(vendored_corpus: Path, tmp_path: Path) -> None:
+    path, text = real_copy(vendored_corpus, tmp_path, REAL[0][0])
     assert apply_to_text(text, str(path), {}) is text
     assert apply_to_text(text, str(path), {3: []}) is text
 
@@ -301,9 +308,9 @@ def test_nulls_and_quotes_keep_their_spelling_in_a_changed_document() -> None:
     assert after == text + "h: null\n"
 
 
-def test_the_same_add_twice_gives_the_same_text(tmp_path: Path) -> None:
+def test_the_same_add_twice_gives_the_same_text(vendored_corpus: Path, tmp_path: Path) -> None:
     relative, index = REAL[13]
-    path, text = real_copy(tmp_path, relative)
+    path, text = real_copy(vendored_corpus, tmp_path, relative)
     op = {"op": "add", "path": "/metadata/annotations", "value": {"kfix.dev/fixed": "true"}}
     once = apply_to_text(text, str(path), {index: [op]})
     assert once != text
