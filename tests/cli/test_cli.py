@@ -21,7 +21,6 @@ from kfix.output.scan import REPORTS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def kfix(*args: str, cwd: Path | None = None, stdin: str | None = None
@@ -525,9 +524,10 @@ def test_stdin_findings_carry_stream_lines(tmp_path: Path) -> None:
 # --- --jobs ----------------------------------------------------------------------------------
 
 
-def _corpus_sample(destination: Path, count: int = 30) -> list[Path]:
+def _corpus_sample(corpus: Path, destination: Path, count: int = 30) -> list[Path]:
     """Every n-th corpus file below 200 kB, copied under its own numbered name."""
-    files = [f for f in manifests.discover([str(CORPUS)]) if Path(f).stat().st_size < 200_000]
+    files = [f for f in manifests.discover([str(corpus)]) if Path(f).stat().st_size < 200_000]
+    assert files, f"no manifest files below 200 kB in {corpus}"
     step = max(1, len(files) // count)
     copied = []
     for number, source in enumerate(files[::step][:count]):
@@ -537,10 +537,23 @@ def _corpus_sample(destination: Path, count: int = 30) -> list[Path]:
     return copied
 
 
-def test_jobs_output_is_identical_on_corpus_files(tmp_path: Path) -> None:
+def test_jobs_output_is_identical_on_corpus_files(vendored_corpus: Path, tmp_path: Path) -> None:
+    """On the 30 vendored files, all of them."""
+    _jobs_output_is_identical(vendored_corpus, tmp_path)
+
+
+@pytest.mark.corpus
+def test_jobs_output_is_identical_on_files_from_the_whole_corpus(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    """On every n-th of the 1,200 files in ../shared/corpus."""
+    _jobs_output_is_identical(corpus_dir, tmp_path)
+
+
+def _jobs_output_is_identical(corpus: Path, tmp_path: Path) -> None:
     sample = tmp_path / "sample"
     sample.mkdir()
-    assert len(_corpus_sample(sample)) == 30
+    assert len(_corpus_sample(corpus, sample)) == 30
     serial = kfix("scan", "sample", cwd=tmp_path)
     parallel = kfix("scan", "--jobs", "2", "sample", cwd=tmp_path)
     no_traceback(serial)

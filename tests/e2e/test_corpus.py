@@ -3,6 +3,8 @@
 The corpus is scanned twice in all, both runs shared by every test here: once by
 `python -m kfix scan` with --jobs 1 (a real process), once in-process with --jobs 2.
 While the first run works, the test process asks PyYAML which files it cannot parse.
+Every test here needs the whole corpus in ../shared/corpus: they are marked `corpus` and
+skipped, saying so, on a clone without it.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from kfix.output.scan import REPORTS
 from kfix.runner.scan import ScanOptions, scan
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
 SARIF_SCHEMA = REPO / "tests" / "output" / "scan" / "data" / "sarif-schema-2.1.0.json"
 ERR_LINE = re.compile(r"^ERR  - (?P<file>.+?)(?::(?P<line>\d+))? - (?P<message>.+)$")
 SUMMARY = re.compile(
     r"^(?P<tests>\d+) tests, (?P<passed>\d+) passed, (?P<warnings>\d+) warnings?, "
     r"(?P<failures>\d+) failures?, (?P<exceptions>\d+) exceptions?, (?P<errors>\d+) errors?$"
 )
+
+pytestmark = pytest.mark.corpus
 
 
 @dataclass(frozen=True)
@@ -59,25 +62,24 @@ def _pyyaml_failures(files: list[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> CorpusRuns:
-    assert CORPUS.is_dir(), f"corpus missing at {CORPUS}"
+def runs(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> CorpusRuns:
     out_dir = tmp_path_factory.mktemp("corpus")
     out, err = out_dir / "stdout.txt", out_dir / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kfix", "scan", str(CORPUS)],
+            [sys.executable, "-m", "kfix", "scan", str(corpus_dir)],
             stdout=stdout,
             stderr=stderr,
             cwd=REPO,
         )
         try:
-            files = manifests.discover([str(CORPUS)])
+            files = manifests.discover([str(corpus_dir)])
             failing = _pyyaml_failures(files)
             code = process.wait(timeout=600)
         finally:
             if process.poll() is None:
                 process.kill()
-    parallel = scan([str(CORPUS)], ScanOptions(jobs=2))
+    parallel = scan([str(corpus_dir)], ScanOptions(jobs=2))
     return CorpusRuns(
         files=files,
         pyyaml_failures=failing,

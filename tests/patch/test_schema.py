@@ -1,9 +1,13 @@
-"""Offline schema validation, on real manifests from the corpus and on broken copies of them."""
+"""Offline schema validation, on real manifests from the corpus and on broken copies of them.
+
+The manifests are vendored in tests/data/corpus; tests marked `corpus` read ../shared/corpus.
+"""
 
 from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +17,7 @@ from kfix.errors import KfixError
 from kfix.load import manifests
 from kfix.patch import schema
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator, SchemaVerdict
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+from tests.corpus_paths import VENDORED_CORPUS
 
 # Deployments, Services and ConfigMaps checked by hand: resources with quantities,
 # named and numbered ports, maxSurge percentages; all valid as they are.
@@ -32,8 +35,14 @@ CLEAN = [
 GUESTBOOK_FRONTEND = "kubernetes__examples/web/guestbook/frontend-deployment.yaml"
 
 
-def documents(relative: str) -> list[Any]:
-    return [d.content for d in manifests.read(str(CORPUS / relative)).documents]
+def documents(relative: str, corpus: Path = VENDORED_CORPUS) -> list[Any]:
+    """The documents of one corpus file: a missing, unreadable or empty file fails."""
+    path = corpus / relative
+    assert path.is_file(), f"corpus file missing: {path}"
+    loaded = manifests.read(str(path))
+    assert loaded.problem is None, loaded.problem
+    assert loaded.documents, f"no documents in {path}"
+    return [d.content for d in loaded.documents]
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +142,17 @@ def test_custom_resources_are_not_checked(validator: SchemaValidator) -> None:
         "prometheus-operator__kube-prometheus/manifests/alertmanager-alertmanager.yaml")[0]
     assert alertmanager["kind"] == "Alertmanager"
     assert validator.validate(alertmanager) == SchemaVerdict(checked=False, errors=())
-    # Its definition is a built-in kind, and is checked.
+    # A definition is a built-in kind, and is checked (Alertmanager's own, 600 kB, below).
     (definition,) = documents("prometheus-operator__kube-prometheus/manifests/setup/"
-                              "0alertmanagerCustomResourceDefinition.yaml")
+                              "0prometheusruleCustomResourceDefinition.yaml")
+    assert validator.validate(definition) == SchemaVerdict(checked=True, errors=())
+
+
+@pytest.mark.corpus
+def test_a_600_kb_custom_resource_definition_is_checked(corpus_dir: Path,
+                                                        validator: SchemaValidator) -> None:
+    (definition,) = documents("prometheus-operator__kube-prometheus/manifests/setup/"
+                              "0alertmanagerCustomResourceDefinition.yaml", corpus_dir)
     assert validator.validate(definition) == SchemaVerdict(checked=True, errors=())
 
 
@@ -174,7 +191,36 @@ def test_an_unknown_version_lists_the_available_ones(requested: str) -> None:
     assert ", ".join(SchemaValidator.versions()) in raised.value.message
 
 
+def typed_documents(corpus: Path) -> Iterator[dict[str, Any]]:
+    """Every document with an apiVersion and a kind under corpus, in file order."""
+    return (d.content for path in manifests.discover([str(corpus)])
+            for d in manifests.read(path).documents
+            if isinstance(d.content, dict) and {"apiVersion", "kind"} <= d.content.keys())
+
+
 def test_one_schema_load_per_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = list(typed_documents(VENDORED_CORPUS))
+
+    verdicts = validate_counting_schema_reads(monkeypatch, sample)
+
+    assert len(sample) > len({(d["apiVersion"], d["kind"]) for d in sample})  # kinds repeat
+    assert 0 < sum(v.checked for v in verdicts) < len(sample)  # schemas found and missed
+
+
+@pytest.mark.corpus
+def test_one_schema_load_per_kind_on_500_corpus_documents(monkeypatch: pytest.MonkeyPatch,
+                                                          corpus_dir: Path) -> None:
+    sample = list(itertools.islice(typed_documents(corpus_dir), 500))
+
+    verdicts = validate_counting_schema_reads(monkeypatch, sample)
+
+    assert len(sample) == 500
+    assert sum(v.checked for v in verdicts) > 300
+
+
+def validate_counting_schema_reads(monkeypatch: pytest.MonkeyPatch,
+                                   sample: list[dict[str, Any]]) -> list[SchemaVerdict]:
+    """Validate sample with one new validator; each kind's schema must be read once."""
     reads: list[str] = []
 
     def counting_read(path: Any) -> Any:
@@ -183,18 +229,14 @@ def test_one_schema_load_per_kind(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_read = schema._read
     monkeypatch.setattr(schema, "_read", counting_read)
-    corpus = (d.content for path in manifests.discover([str(CORPUS)])
-              for d in manifests.read(path).documents
-              if isinstance(d.content, dict) and {"apiVersion", "kind"} <= d.content.keys())
-    sample = list(itertools.islice(corpus, 500))
     validator = SchemaValidator()
 
     verdicts = [validator.validate(d) for d in sample]
 
-    assert len(sample) == 500
-    assert sum(v.checked for v in verdicts) > 300
+    assert sample
     assert set(validator.loaded_kinds) == {(d["apiVersion"], d["kind"]) for d in sample}
     assert set(validator.loaded_kinds.values()) == {1}
     # The definitions, then one file (or one miss, for a custom resource) per kind.
     assert reads[0] == "_definitions.json"
     assert len(reads) == 1 + len(validator.loaded_kinds)
+    return verdicts

@@ -1,8 +1,8 @@
 """Stage 5, write: a patch changes its document and nothing else, byte for byte.
 
-Real multi-document manifests from the shared corpus (copied before anything is
-written), read back with kfix's own loader; files are written for real, failures are
-real ones.
+Real multi-document manifests, vendored from the corpus in tests/data/corpus (copied
+before anything is written), read back with kfix's own loader; files are written for
+real, failures are real ones. Tests marked `corpus` run on the whole ../shared/corpus.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from kfix.load import manifests
 from kfix.output.diff import unified_diff
 from kfix.writer.files import output_path, write_atomic
 from kfix.writer.text import apply_to_text
+from tests.corpus_paths import SHARED_CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
 BOUNDARY = re.compile(r"(---|\.\.\.)(\s|$)")
 
 # Multi-document files with comments, and the document to patch: leading comments before
@@ -61,14 +61,16 @@ REAL = [
 ]
 
 
-def real_copy(tmp_path: Path, relative: str) -> tuple[Path, str]:
+def real_copy(corpus: Path, tmp_path: Path, relative: str) -> tuple[Path, str]:
     """A corpus file copied into tmp_path, and its exact text (line breaks untouched)."""
-    source = CORPUS / relative
+    source = corpus / relative
     assert source.is_file(), f"corpus file missing: {source}"
     target = tmp_path / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    return target, target.read_bytes().decode("utf-8")
+    text = target.read_bytes().decode("utf-8")
+    assert text.strip(), f"corpus file is empty: {source}"
+    return target, text
 
 
 def contents(path: Path | str, text: str) -> dict[int, Any]:
@@ -99,8 +101,10 @@ def comments(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("relative", "index"), REAL, ids=[Path(r).name for r, _ in REAL])
-def test_a_label_changes_only_its_document(tmp_path: Path, relative: str, index: int) -> None:
-    path, before = real_copy(tmp_path, relative)
+def test_a_label_changes_only_its_document(
+    vendored_corpus: Path, tmp_path: Path, relative: str, index: int
+) -> None:
+    path, before = real_copy(vendored_corpus, tmp_path, relative)
     original = contents(path, before)
     document = next(d for d in manifests.parse(str(path), before).documents if d.index == index)
     assert len(original) >= 2 and comments(before.splitlines())
@@ -124,8 +128,10 @@ def test_a_label_changes_only_its_document(tmp_path: Path, relative: str, index:
 
 
 @pytest.mark.parametrize(("relative", "index"), REAL[:6], ids=[Path(r).name for r, _ in REAL[:6]])
-def test_a_replaced_name_is_one_changed_line(tmp_path: Path, relative: str, index: int) -> None:
-    path, before = real_copy(tmp_path, relative)
+def test_a_replaced_name_is_one_changed_line(
+    vendored_corpus: Path, tmp_path: Path, relative: str, index: int
+) -> None:
+    path, before = real_copy(vendored_corpus, tmp_path, relative)
     name = contents(path, before)[index]["metadata"]["name"]
     op = {"op": "replace", "path": "/metadata/name", "value": f"{name}-fixed"}
 
@@ -151,8 +157,48 @@ def _line_of(text: str, name: str) -> str:
     ],
     ids=["trailing-dashes", "trailing-dashes-2", "starts-with-dashes", "leading-comment"],
 )
-def test_every_document_index_is_the_loaders(tmp_path: Path, relative: str) -> None:
-    path, text = real_copy(tmp_path, relative)
+def test_every_document_index_is_the_loaders(
+    vendored_corpus: Path, tmp_path: Path, relative: str
+) -> None:
+    path, text = real_copy(vendored_corpus, tmp_path, relative)
+    assert_indices_match(str(path), text)
+
+
+# Found by the test below: a block scalar that ends the file with no final newline gains
+# one when a key is added after it. Strict, so this fails (and must go) once it is fixed.
+WRITER_BUGS = {
+    DEMO + "kustomize/components/google-cloud-operations/otel-collector.yaml": pytest.mark.xfail(
+        strict=True, reason="writer bug: a block scalar at the end of a file without a final "
+        "newline gains one when a key is added after it",
+    ),
+}
+
+
+def corpus_multi_document_files() -> list[Any]:
+    """Every file below 10 kB in ../shared/corpus that the loader reads as two documents
+    or more. Without the corpus, one placeholder, which the corpus_dir fixture skips."""
+    if not SHARED_CORPUS.is_dir():
+        return [pytest.param("", id="no-corpus")]
+    found = []
+    for path in manifests.discover([str(SHARED_CORPUS)]):
+        if os.path.getsize(path) >= 10_000:
+            continue
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            if not re.search(r"^---", handle.read(), re.MULTILINE):
+                continue  # one document at most: skip the parse
+        if len(manifests.read(path).documents) >= 2:
+            found.append(Path(path).relative_to(SHARED_CORPUS).as_posix())
+    assert len(found) > len(REAL), f"too few multi-document files in {SHARED_CORPUS}"
+    assert set(WRITER_BUGS) <= set(found), "a known writer bug lost its corpus file"
+    return [pytest.param(r, id=r, marks=WRITER_BUGS.get(r, ())) for r in found]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("relative", corpus_multi_document_files())
+def test_every_document_index_is_the_loaders_across_the_corpus(
+    corpus_dir: Path, tmp_path: Path, relative: str
+) -> None:
+    path, text = real_copy(corpus_dir, tmp_path, relative)
     assert_indices_match(str(path), text)
 
 
@@ -196,8 +242,8 @@ def assert_indices_match(path: str, text: str) -> None:
         assert contents(path, after) == expected
 
 
-def test_no_patches_give_the_text_itself(tmp_path: Path) -> None:
-    path, text = real_copy(tmp_path, REAL[0][0])
+def test_no_patches_give_the_text_itself(vendored_corpus: Path, tmp_path: Path) -> None:
+    path, text = real_copy(vendored_corpus, tmp_path, REAL[0][0])
     assert apply_to_text(text, str(path), {}) is text
     assert apply_to_text(text, str(path), {3: []}) is text
 
@@ -301,9 +347,9 @@ def test_nulls_and_quotes_keep_their_spelling_in_a_changed_document() -> None:
     assert after == text + "h: null\n"
 
 
-def test_the_same_add_twice_gives_the_same_text(tmp_path: Path) -> None:
+def test_the_same_add_twice_gives_the_same_text(vendored_corpus: Path, tmp_path: Path) -> None:
     relative, index = REAL[13]
-    path, text = real_copy(tmp_path, relative)
+    path, text = real_copy(vendored_corpus, tmp_path, relative)
     op = {"op": "add", "path": "/metadata/annotations", "value": {"kfix.dev/fixed": "true"}}
     once = apply_to_text(text, str(path), {index: [op]})
     assert once != text
