@@ -192,6 +192,9 @@ class ScanResult:
         return 1 if failures else 0
 
 
+# the RFC 6902 operations a kfix patch may hold (move and copy never: they hide what moves)
+PATCH_OPS = ("add", "replace", "remove", "test")
+
 FIXED = "fixed"
 NO_FIX = "no-fix"
 REJECTED = "rejected"

@@ -49,8 +49,8 @@ from typing import Any
 import jsonpatch
 
 from kfix import pointer as jp
+from kfix.model import PATCH_OPS
 
-ALLOWED_OPS = frozenset({"add", "replace", "remove", "test"})
 STRING_MAPS = frozenset({"annotations", "labels", "matchLabels", "nodeSelector"})
 
 _BAD_TILDE = re.compile(r"~(?![01])")
@@ -91,7 +91,7 @@ def _checked(index: int, raw: Any) -> tuple[str, str, Any]:
     if not isinstance(raw, Mapping):
         raise RepairError(f"{where} is not an object")
     op = raw.get("op")
-    if not isinstance(op, str) or op not in ALLOWED_OPS:
+    if not isinstance(op, str) or op not in PATCH_OPS:
         raise RepairError(f"{where}: op {op!r} is not one of add, remove, replace, test")
     path = raw.get("path")
     if not isinstance(path, str):

@@ -15,7 +15,7 @@ from typing import Any
 from kfix import pointer as jp
 from kfix.llm.client import ChatClient, LlmError
 from kfix.llm.repair import RepairError, repair
-from kfix.model import Finding, PolicyInfo
+from kfix.model import PATCH_OPS, Finding, PolicyInfo
 from kfix.patch.fragments import Fragment, FragmentError
 
 PATCH_SCHEMA: dict[str, Any] = {
@@ -26,7 +26,7 @@ PATCH_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "op": {"type": "string", "enum": ["add", "replace", "remove", "test"]},
+                    "op": {"type": "string", "enum": list(PATCH_OPS)},
                     "path": {"type": "string"},
                     # spelled out: llama.cpp's grammar reads an empty schema as "object"
                     "value": {"type": ["boolean", "string", "number", "array", "object",

@@ -12,10 +12,10 @@ from ruamel.yaml.comments import CommentedMap
 
 from kfix import pointer as jp
 from kfix.errors import WriteError
+from kfix.model import PATCH_OPS
 from kfix.writer.comments import close, follow, following, outer, placed_after, precede
 from kfix.writer.style import styled, styled_key
 
-_OPS = ("add", "replace", "remove", "test")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -55,7 +55,7 @@ def apply_ops(
 
 def _checked(op: Mapping[str, Any], path: str) -> tuple[str, str, Any]:
     kind, pointer = op.get("op"), op.get("path")
-    if kind not in _OPS or not isinstance(pointer, str) or (pointer and pointer[0] != "/"):
+    if kind not in PATCH_OPS or not isinstance(pointer, str) or (pointer and pointer[0] != "/"):
         raise WriteError(f"not a valid JSON Patch operation: {dict(op)!r}", path)
     if kind != "remove" and "value" not in op:
         raise WriteError(f"{kind} {pointer} has no value", path)
