@@ -1,7 +1,8 @@
 """Stage 2, evaluate: one interface over the Rego engines kfix can drive.
 
-A backend loads modules and data once, then answers a fixed set of query strings, each
-over a whole batch of documents. Everything conftest-specific lives in `rules.py`.
+A backend loads modules and data once, then answers a fixed set of query strings, one
+document at a time or a batch of them per call, as its `batch_size` says. Everything
+conftest-specific lives in `kfix.evaluate.rules`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Answer:
 
 class Engine(Protocol):
     name: str
+    # documents per query: 1 where a call is cheap (one query per document lets the engine
+    # index and cache rules); more where each call starts a process
+    batch_size: int
 
     def opa_version(self) -> str: ...
 

@@ -17,6 +17,7 @@ _LOCATED = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+): (?P<message>[^\n]
 
 class EmbeddedEngine:
     name = "embedded"
+    batch_size = 1  # in process: per-document queries are cheaper than one over a batch
 
     def __init__(self) -> None:
         try:

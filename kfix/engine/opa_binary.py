@@ -25,6 +25,7 @@ _PRINT = re.compile(r"^(?P<loc>\S+:\d+): (?P<message>.*)$")
 
 class OpaBinaryEngine:
     name = "opa"
+    batch_size = 128  # each query starts `opa eval`: ask about many documents at once
 
     def __init__(self, binary: str | None = None) -> None:
         found = binary or shutil.which("opa")

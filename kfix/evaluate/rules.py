@@ -1,8 +1,11 @@
-"""conftest's rule semantics over batched evaluation.
+"""conftest's rule semantics over kfix's evaluation.
 
-conftest builds one query per document × rule; kfix asks one fixed query per batch of
-documents, which returns every rule's value and every exception count at once, and
-then applies conftest's rules for counting, exceptions and results in Python.
+conftest builds one query per document × rule; kfix asks one query per document (or,
+for an engine where each call starts a process, per batch of documents), which returns
+every rule's value and every exception count at once, and then applies conftest's rules
+for counting, exceptions and results in Python. Rules whose METADATA scopes them to
+other kinds are left out of a document's query, and only the top-level keys its rules
+read are sent (pack.policies.Scope).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kfix.engine import Engine
@@ -28,9 +32,18 @@ from kfix.model import (
     Problem,
     Resource,
 )
-from kfix.pack.policies import FAILURE_RULE, Rule, exception_name
+from kfix.pack.policies import FAILURE_RULE, Rule, Scope, exception_name
 
 BATCH_SIZE = 128
+
+
+@dataclass(frozen=True)
+class Field:
+    """One thing each query asks: a rule's values, or how often its findings are excepted."""
+
+    key: str  # data.<namespace>.<rule>, with "!" after it for the exception count
+    expression: str
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -45,33 +58,71 @@ class Plan:
     splitter: DefinitionSplitter | None = None
     # namespaces that define `exception` rules; only they need exception counts asked for
     excepting: frozenset[str] = frozenset()
+    # a policy may read data.conftest.file: each document's query must carry its file
+    conftest_file: bool = True
 
-    def fields(self) -> list[tuple[str, str]]:
-        """(key, expression) for each rule's values and, where it can have any, for its
-        exception count."""
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        """Each rule's values and, where it can have any, its exception count."""
         found = []
         for rule in self.rules:
             ref = f"data.{rule.namespace}"
-            found.append((f"{ref}.{rule.name}", f"[v | v := {ref}.{rule.name}]"))
+            scope = Scope.of(self.policy_of.get((rule.namespace, rule.name)))
+            found.append(Field(f"{ref}.{rule.name}", f"[v | v := {ref}.{rule.name}]", scope))
             if rule.namespace in self.excepting:
                 name = json.dumps(exception_name(rule.name))
-                found.append(
-                    (f"{ref}.{rule.name}!", f"count([1 | {ref}.exception[_][_] == {name}])")
-                )
-        return found
+                found.append(Field(f"{ref}.{rule.name}!",
+                                   f"count([1 | {ref}.exception[_][_] == {name}])", scope))
+        return tuple(found)
+
+    def selection(self, content: Any) -> Selection:
+        """The fields that can say anything about this document, and the part of it they
+        read; the same object for every document of a kind."""
+        kind = content.get("kind") if isinstance(content, Mapping) else None
+        kind = kind if isinstance(kind, str) else None
+        if kind not in self._selections:
+            chosen = tuple(f for f in self.fields if f.scope.covers(kind))
+            keys: frozenset[str] | None = frozenset()
+            for item in chosen:
+                keys = None if keys is None or item.scope.input_keys is None else (
+                    keys | item.scope.input_keys)
+            self._selections[kind] = Selection(chosen, keys)
+        return self._selections[kind]
+
+    @cached_property
+    def _selections(self) -> dict[str | None, Selection]:
+        return {}
 
 
-def query_for(fields: Sequence[tuple[str, str]]) -> str:
-    """One query over a batch of {doc, file} inputs, answering every field per document.
+@dataclass(frozen=True)
+class Selection:
+    fields: tuple[Field, ...]
+    input_keys: frozenset[str] | None  # None: the whole document
 
-    `with input as d.doc` inside a comprehension sees the outer input in OPA 1.20;
-    with-values must be plain variables, hence `doc` and `file`.
+    def input(self, content: Any) -> Any:
+        if self.input_keys is None or not isinstance(content, Mapping):
+            return content
+        return {key: content[key] for key in self.input_keys if key in content}
+
+
+def query_for(fields: Sequence[Field], *, batched: bool, conftest_file: bool) -> str:
+    """One query answering every field for one document (input: the document), or for a
+    batch of them (input: [{doc, file}, ...]).
+
+    Asked one document at a time, the engine evaluates the policies against the input
+    itself, which lets it index rules and cache helpers; `with input as ...` undoes that
+    (2.4x slower), so it is used only where a policy reads data.conftest.file. Inside a
+    comprehension, `with input as d.doc` sees the outer input in OPA 1.20: with-values
+    must be plain variables, hence `doc` and `file`.
     """
-    body = "{" + ", ".join(f"{json.dumps(key)}: {expr}" for key, expr in fields) + "}"
-    return (
-        f"out := [r | some i; doc := input[i].doc; file := input[i].file; r := {body} "
-        "with input as doc with data.conftest.file as file]"
-    )
+    body = "{" + ", ".join(f"{json.dumps(f.key)}: {f.expression}" for f in fields) + "}"
+    if batched:
+        return (f"out := [r | some i; doc := input[i].doc; file := input[i].file; r := {body} "
+                "with input as doc with data.conftest.file as file]")
+    if conftest_file:
+        return (f"doc := input.doc; file := input.file; out := {body} "
+                "with input as doc with data.conftest.file as file")
+    return f"out := {body}"
 
 
 @dataclass
@@ -131,18 +182,35 @@ def detect(
 def _values(
     engine: Engine, plan: Plan, documents: Sequence[Document], evaluation: Evaluation
 ) -> dict[int, dict[str, Any]]:
-    """Every document's answer, keyed by the document object's identity."""
+    """Every document's answer, keyed by the document object's identity. A document no
+    rule can say anything about is not sent at all: every rule passes on it."""
     values: dict[int, dict[str, Any]] = {}
-    size = 1 if plan.per_document else BATCH_SIZE
-    for start in range(0, len(documents), size):
-        batch = documents[start : start + size]
-        for doc, answer in zip(batch, _answers(engine, plan, batch, evaluation), strict=True):
-            values[id(doc)] = answer
+    size = 1 if plan.per_document else engine.batch_size
+    pending: dict[Selection, list[Document]] = {}
+    for doc in documents:
+        selection = plan.selection(doc.content)
+        if not selection.fields:
+            values[id(doc)] = {}
+            continue
+        batch = pending.setdefault(selection, [])
+        batch.append(doc)
+        if len(batch) >= size:
+            _answer_batch(engine, plan, selection, pending.pop(selection), values, evaluation)
+    for selection, batch in pending.items():
+        _answer_batch(engine, plan, selection, batch, values, evaluation)
     return values
 
 
+def _answer_batch(engine: Engine, plan: Plan, selection: Selection, batch: Sequence[Document],
+                  values: dict[int, dict[str, Any]], evaluation: Evaluation) -> None:
+    answers = _answers(engine, plan, selection, selection.fields, batch, evaluation)
+    for doc, answer in zip(batch, answers, strict=True):
+        values[id(doc)] = answer
+
+
 def _answers(
-    engine: Engine, plan: Plan, batch: Sequence[Document], evaluation: Evaluation
+    engine: Engine, plan: Plan, selection: Selection, fields: Sequence[Field],
+    batch: Sequence[Document], evaluation: Evaluation
 ) -> list[dict[str, Any]]:
     """Rule values per document, narrowing to one document, one field, one definition.
 
@@ -151,46 +219,61 @@ def _answers(
     rule) from hiding the others, and the splitter keeps one failing definition of a
     rule from hiding its other definitions.
     """
-    fields = plan.fields()
     try:
-        return _ask(engine, query_for(fields), batch, evaluation)
+        return _ask(engine, plan, selection, fields, batch, evaluation)
     except EvalError:
         if len(batch) > 1:
-            return [a for doc in batch for a in _answers(engine, plan, [doc], evaluation)]
+            return [a for doc in batch
+                    for a in _answers(engine, plan, selection, fields, [doc], evaluation)]
     (doc,) = batch
     merged: dict[str, Any] = {}
-    for key, expression in fields:
+    for item in fields:
         try:
-            merged.update(_ask(engine, query_for([(key, expression)]), batch, evaluation)[0])
+            merged.update(_ask(engine, plan, selection, [item], batch, evaluation)[0])
         except EvalError as exc:
             if not exc.builtin or plan.show_builtin_errors:
                 evaluation.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
-            elif plan.splitter is not None and not key.endswith("!"):
-                namespace, _, rule = key.removeprefix("data.").rpartition(".")
-                values = plan.splitter.values(namespace, rule, _one_ref(doc, evaluation))
+            elif plan.splitter is not None and not item.key.endswith("!"):
+                namespace, _, rule = item.key.removeprefix("data.").rpartition(".")
+                values = plan.splitter.values(namespace, rule,
+                                              _one_ref(plan, selection, doc, evaluation))
                 if values is not None:
-                    merged[key] = [values]
+                    merged[item.key] = [values]
     return [merged]
 
 
-def _one_ref(doc: Document, evaluation: Evaluation) -> Callable[[Engine, str], list[Any]]:
+def _one_ref(plan: Plan, selection: Selection, doc: Document,
+             evaluation: Evaluation) -> Callable[[Engine, str], list[Any]]:
     """How the splitter asks for one reference's value on this document."""
 
     def ask(engine: Engine, ref: str) -> list[Any]:
-        answer = _ask(engine, query_for([("v", f"[v | v := {ref}]")]), [doc], evaluation)
+        probe = Field("v", f"[v | v := {ref}]", Scope())
+        answer = _ask(engine, plan, selection, [probe], [doc], evaluation)
         return list(answer[0].get("v", []))
 
     return ask
 
 
 def _ask(
-    engine: Engine, query: str, batch: Sequence[Document], evaluation: Evaluation
+    engine: Engine, plan: Plan, selection: Selection, fields: Sequence[Field],
+    batch: Sequence[Document], evaluation: Evaluation
 ) -> list[dict[str, Any]]:
-    payload = [{"doc": d.content, "file": _file_data(d.file)} for d in batch]
+    batched = len(batch) > 1 or engine.batch_size > 1
+    query = query_for(fields, batched=batched, conftest_file=plan.conftest_file)
+    if batched:
+        payload: Any = [{"doc": selection.input(d.content), "file": _file_data(d.file)}
+                        for d in batch]
+    elif plan.conftest_file:
+        payload = {"doc": selection.input(batch[0].content), "file": _file_data(batch[0].file)}
+    else:
+        payload = selection.input(batch[0].content)
     answer = engine.query(query, payload)
     if answer.prints:
         evaluation.prints.extend(Print(batch[0].file, loc, msg) for msg, loc in answer.prints)
-    return answer.bindings[0]["out"] if answer.bindings else [{} for _ in batch]
+    if not answer.bindings:
+        return [{} for _ in batch]
+    out = answer.bindings[0]["out"]
+    return list(out) if batched else [out]
 
 
 def _trace(

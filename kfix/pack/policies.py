@@ -16,6 +16,7 @@ from kfix.engine.lint import LintOptions, check
 from kfix.engine.rego_source import Outline, outline
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.errors import KfixError, PolicyError
+from kfix.k8s import WORKLOAD_KINDS
 from kfix.model import PolicyInfo
 
 # conftest's rule names: deny/violation rules fail, warn rules warn, with any _suffix
@@ -40,6 +41,40 @@ class Rule:
     namespace: str
     name: str
     count: int  # definitions of this name in the namespace; conftest counts each as a test
+
+# METADATA `custom.kinds` may name this instead of listing every workload kind
+WORKLOADS = "workloads"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a rule can say anything about, from its METADATA: `custom.kinds` (the values of
+    `kind` it ever reports on; `workloads` for every kind with a pod spec) and
+    `custom.input_keys` (the top-level keys of a document it reads). None: every
+    document, the whole of it. kfix evaluates a rule only on documents of its kinds and
+    sends the engine only the keys the rules asked about need: a promise the policy
+    makes, which its fixtures and the pack's tests hold it to."""
+
+    kinds: frozenset[str] | None = None
+    input_keys: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, info: PolicyInfo | None) -> Scope:
+        custom = info.custom if info is not None else {}
+        kinds = _names(custom.get("kinds"))
+        if kinds is not None and WORKLOADS in kinds:
+            kinds = (kinds - {WORKLOADS}) | WORKLOAD_KINDS
+        return cls(kinds, _names(custom.get("input_keys")))
+
+    def covers(self, kind: object) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+
+def _names(value: object) -> frozenset[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return frozenset(value)
+    return None
+
 
 # A policy's remediation fragment, beside its Rego
 FRAGMENT_NAME = "fix.yaml.j2"
@@ -104,6 +139,13 @@ class PolicySet:
     @property
     def uses_print(self) -> bool:
         return any("print(" in source for source in self.modules.values())
+
+    @property
+    def reads_conftest_file(self) -> bool:
+        """Whether a policy may read `data.conftest.file` (or reach into `data` by a
+        computed key): only then does each document's query carry its file's name."""
+        return any("conftest" in source or "data[" in source
+                   for source in self.modules.values())
 
 
 def find_policy_files(paths: Sequence[str], *, tests: bool = False) -> list[str]:

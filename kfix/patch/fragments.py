@@ -24,6 +24,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kfix import pointer as jp
+from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
 from kfix.model import PATCH_OPS, Finding, PolicyInfo
 from kfix.pack.policies import FRAGMENT_NAME
 
@@ -31,20 +32,6 @@ MAX_OUTPUT = 64 * 1024
 MAX_OPS = 256
 _ALLOW_REMOVE = re.compile(r"\{#-?\s*kfix:\s*allow-remove\s*-?#\}")
 
-# Where each workload kind keeps its pod spec, as the Rego lib `kfix.lib.k8s` has it
-# (tests/policies/test_pack.py fails when the two lists differ).
-POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "PodTemplate": ("template", "spec"),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 class FragmentError(Exception):

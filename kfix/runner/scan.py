@@ -147,6 +147,7 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
             per_document=policies.uses_print,
             splitter=splitter,
             excepting=policies.excepting,
+            conftest_file=policies.reads_conftest_file,
         )
     finally:
         engine.close()

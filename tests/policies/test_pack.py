@@ -353,7 +353,7 @@ def test_malformed_documents_do_not_break_evaluation(engine, document):
 
 def test_fragment_helpers_know_the_pod_specs_and_container_lists_the_rego_lib_knows(engine):
     """fragments.pod_spec_pointer() and containers() must find what the policies find."""
-    from kfix.patch.fragments import CONTAINER_LISTS, POD_SPEC_PATHS
+    from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
 
     rego = engine.eval_query("x := {\"paths\": data.kfix.lib.k8s.pod_spec_paths, "
                              "\"lists\": data.kfix.lib.k8s.container_lists}")[0]["x"]
