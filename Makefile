@@ -14,9 +14,10 @@ demo: setup
 	-$(BIN)/kfix fix --gatekeeper examples/gatekeeper examples/
 	-$(BIN)/kfix verify fixtures/gatekeeper
 
-# Set up, then lint, check the README's generated CLI reference, and run the test suite.
+# Set up, then lint, type-check, check the README's generated CLI reference, run the tests.
 test: setup
 	$(BIN)/ruff check kfix tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/cog --check README.md
 	$(BIN)/pytest
 

@@ -32,7 +32,8 @@ class EngineUnavailable(KfixError):
 class PolicyError(KfixError):
     """A policy does not parse or compile, or uses something it may not."""
 
-    def __init__(self, message: str, file: str = "", line: int = 0, *, more: tuple = ()) -> None:
+    def __init__(self, message: str, file: str = "", line: int = 0, *,
+                 more: tuple[KfixError, ...] = ()) -> None:
         super().__init__(message, file, line)
         self.more: tuple[KfixError, ...] = more
 

@@ -26,6 +26,7 @@ def _yaml(text: str) -> Any:
 def _ini(text: str) -> Any:
     """Sections of typed values with their keys' case kept, as conftest's go-ini parser."""
     parser = configparser.ConfigParser(interpolation=None)
+    # typeshed declares optionxform a method; replacing it is configparser's documented way
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read_string(text)
     return {

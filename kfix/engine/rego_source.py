@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -311,7 +312,7 @@ class Annotation:
     line: int  # line of the "# METADATA" comment
     target_line: int  # line of the package/rule statement that follows it, 0 if none
     scope: str
-    data: dict
+    data: dict[str, Any]
     error: str
 
 

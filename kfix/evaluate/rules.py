@@ -367,7 +367,8 @@ def _finding(
     plan: Plan, outcome: str, rule: Rule, message: str, extra: Mapping[str, Any], doc: Document
 ) -> Finding:
     policy = plan.policy_of.get((rule.namespace, rule.name))
-    pointer = extra.get("pointer") if isinstance(extra.get("pointer"), str) else ""
+    given = extra.get("pointer")
+    pointer = given if isinstance(given, str) else ""
     return Finding(
         outcome=outcome,
         policy_id=policy.id if policy else f"{rule.namespace}.{rule.name}",

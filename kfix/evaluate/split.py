@@ -62,11 +62,11 @@ def split_modules(
         first_path.setdefault(module.package, f"{path}#split.rego")
     # Other rules may use the rule by name: give the old name back, as the union of the
     # renamed definitions, appended after the last line so no line moves.
-    for (package, rule), count in counts.items():
-        if sets.get((package, rule)):
+    for (package, name), count in counts.items():
+        if sets.get((package, name)):
             target = first_path[package]
             copies[target] += "".join(
-                f"\n{rule} contains v if some v in {split_name(rule, k)}" for k in range(count)
+                f"\n{name} contains v if some v in {split_name(name, k)}" for k in range(count)
             )
     return copies, counts
 

@@ -90,10 +90,12 @@ def inventory(objects: Iterable[Any]) -> dict[str, Any]:
             continue
         meta = _metadata(obj)
         name, kind, api = meta.get("name"), obj.get("kind"), obj.get("apiVersion")
-        if not all(isinstance(v, str) and v for v in (name, kind, api)):
+        if not (isinstance(name, str) and isinstance(kind, str) and isinstance(api, str)
+                and name and kind and api):
             continue
-        namespace = meta.get("namespace")
-        root = namespaced.setdefault(namespace, {}) if namespace else cluster
+        namespace = meta.get("namespace")  # not a string: none, as Gatekeeper reads it
+        root: dict[str, Any] = (namespaced.setdefault(namespace, {})
+                                if isinstance(namespace, str) and namespace else cluster)
         root.setdefault(api, {}).setdefault(kind, {})[name] = obj
     return {"cluster": cluster, "namespace": namespaced}
 

@@ -34,11 +34,13 @@ MAX_EXPANDED_NODES = 2_000_000
 
 
 
+# the base is picked at run time: libyaml's loader when PyYAML was built with it
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The C loader, with YAML-only types read as the text the engine can take."""
 
 
 def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    # any node may carry the tag; construct_scalar rejects one that is no scalar
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
@@ -152,9 +154,10 @@ def _parse_json(path: str, text: str) -> LoadedFile:
     if not isinstance(content, dict):
         return LoadedFile(path, text)
     try:
-        line_of: Callable[[str], int] = LineMap(yaml.compose(text, Loader=_Loader))
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
-        line_of = _first_line
+        root = None
+    line_of: Callable[[str], int] = LineMap(root) if root is not None else _first_line
     return LoadedFile(path, text, (Document(path, 0, 1, content, line_of),))
 
 

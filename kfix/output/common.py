@@ -55,14 +55,18 @@ def finding_metadata(finding: Finding) -> dict[str, Any]:
     kfix's own fields fill in what the policy did not say; the policy's keys win, so
     metadata a conftest policy returned reaches its consumers unchanged.
     """
-    return json_ready({**finding.fields(), **finding.metadata})
+    return _json_object({**finding.fields(), **finding.metadata})
 
 
 def json_ready(value: Any) -> Any:
     """A plain copy json.dumps accepts, whatever Mapping types `value` is built of,
     with keys sorted at every depth: the order Go writes a map in."""
     if isinstance(value, Mapping):
-        return {key: json_ready(value[key]) for key in sorted(value)}
+        return _json_object(value)
     if isinstance(value, list | tuple):
         return [json_ready(item) for item in value]
     return value
+
+
+def _json_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: json_ready(value[key]) for key in sorted(value)}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kfix.engine.lint import LintOptions, check
 from kfix.engine.rego_source import Outline, outline
@@ -213,7 +214,8 @@ def _annotated(outlines: Mapping[str, Outline]) -> dict[str, PolicyInfo]:
             else:
                 continue
             data = note.data
-            custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+            given = data.get("custom")
+            custom: dict[str, Any] = given if isinstance(given, dict) else {}
             info = PolicyInfo(
                 id=str(custom.get("id") or key),
                 namespace=item.package,

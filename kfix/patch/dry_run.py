@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import urllib3
 import yaml
@@ -53,7 +53,8 @@ class ServerDryRun:
             resource = self._client.resources.get(
                 prefix="apis" if "/" in api_version else "api", api_version=api_version, kind=kind)
             namespace = (metadata.get("namespace") or "default") if resource.namespaced else None
-            self._client.server_side_apply(
+            # kubernetes leaves the dynamic client unannotated
+            self._client.server_side_apply(  # type: ignore[no-untyped-call]
                 resource, dict(document), name=metadata["name"], namespace=namespace,
                 force_conflicts=True, dry_run="All", field_manager=self.field_manager,
                 _request_timeout=APPLY_TIMEOUT)
@@ -79,8 +80,10 @@ def _api_client(kubeconfig: str | None, context: str | None) -> client.ApiClient
         raise DryRunUnavailable(f"server dry-run: no kubeconfig at {path}")
     configuration = client.Configuration()
     try:
-        config.load_kube_config(config_file=path, context=context,
-                                client_configuration=configuration, persist_config=False)
+        # kubernetes leaves its config loaders unannotated
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=path, context=context, client_configuration=configuration,
+            persist_config=False)
     except (config.ConfigException, yaml.YAMLError, OSError) as error:
         message = " ".join(str(error).split())
         raise DryRunUnavailable(f"server dry-run: cannot use kubeconfig {path}: "
@@ -99,12 +102,15 @@ def _connect(api_client: client.ApiClient) -> DynamicClient:
     host = api_client.configuration.host
     try:
         # Raw: whether the server answers matters here, not how it describes itself.
-        answer = client.VersionApi(api_client).get_code(_request_timeout=PROBE_TIMEOUT,
-                                                        _preload_content=False)
+        # Unpreloaded, the answer is urllib3's response, not the VersionInfo annotated.
+        answer = cast("urllib3.BaseHTTPResponse", client.VersionApi(api_client).get_code(
+            _request_timeout=PROBE_TIMEOUT, _preload_content=False))
         answer.read()
         answer.release_conn()
         with tempfile.TemporaryDirectory(prefix="kfix-discovery-") as scratch:
-            return DynamicClient(api_client, cache_file=os.path.join(scratch, "cache.json"))
+            # kubernetes leaves the dynamic client unannotated
+            return DynamicClient(  # type: ignore[no-untyped-call]
+                api_client, cache_file=os.path.join(scratch, "cache.json"))
     except urllib3.exceptions.HTTPError as error:
         raise DryRunUnavailable(f"server dry-run: no API server answers at {host}: "
                                 f"{_reason(error)}") from None
@@ -116,7 +122,7 @@ def _connect(api_client: client.ApiClient) -> DynamicClient:
 def _server_message(error: DynamicApiError) -> str:
     """The Status message of the error response, as kubectl prints it."""
     try:
-        message = json.loads(error.body)["message"]
+        message = json.loads(error.body or "")["message"]  # no body: no JSON either
     except (TypeError, ValueError, KeyError):
         message = f"{error.status} {error.reason}"
     return " ".join(str(message).split())

@@ -230,7 +230,7 @@ class FixLoop:
                                            self._policy(candidate.finding))
         except FragmentError:
             return False
-        return _apply(patched, again) == patched
+        return bool(_apply(patched, again) == patched)
 
     def _accept_whole_stacks(self, candidates: list[Candidate]) -> list[Candidate]:
         """The common case first: every fix of a document stacked and verified at once.
@@ -285,7 +285,8 @@ class FixLoop:
         next round (the report names the winner); so does one that no longer renders.
         """
         state = group[0].state
-        content, applied = state.content, []
+        content = state.content
+        applied: list[Applied] = []
         for candidate in group:
             try:
                 ops = self._fragments.render(candidate.fragment, content, candidate.finding,

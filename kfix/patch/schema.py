@@ -134,7 +134,7 @@ def _definitions(directory: Traversable) -> Registry:
     """The shared definitions every kind's schema refers to, with the null fixes above."""
     contents = _read(directory / "_definitions.json")
     contents["$defs"].update(_OVERRIDES)
-    return Registry().with_resource(contents["$id"], Resource.from_contents(contents))
+    return Registry().with_resources([(contents["$id"], Resource.from_contents(contents))])
 
 
 def _declares(schema: Mapping[str, Any], api_version: str, kind: str) -> bool:

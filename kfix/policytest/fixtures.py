@@ -27,6 +27,7 @@ from kfix.model import (
     FIXED,
     Finding,
     FixCoverage,
+    FixResult,
     FixtureCase,
     FixtureRunResult,
     PolicyEntry,
@@ -180,9 +181,9 @@ def fix_pair_cases(homes: Mapping[str, str], options: ScanOptions,
                 folder = tempfile.mkdtemp(dir=scratch)
                 copy = os.path.join(folder, os.path.basename(before))
                 shutil.copyfile(before, copy)
-                result = fix([copy], FixOptions(scan=options, policy_ids=(policy,),
-                                                params=params, fix_dirs=tuple(fix_dirs)))
-                message = _fix_message(policy, before, after, copy, result)
+                fixed = fix([copy], FixOptions(scan=options, policy_ids=(policy,),
+                                               params=params, fix_dirs=tuple(fix_dirs)))
+                message = _fix_message(policy, before, after, copy, fixed)
                 cases.append(FixtureCase(policy, before, FIX_TURNS, not message, message))
     if afters:
         result = scan([after for _, after in afters], options)
@@ -212,7 +213,7 @@ def _contents(loaded: manifests.LoadedFile) -> list[Any]:
     return [d.content for d in loaded.documents]
 
 
-def _fix_message(policy: str, before: str, after: str, copy: str, result: Any) -> str:
+def _fix_message(policy: str, before: str, after: str, copy: str, result: FixResult) -> str:
     """"" when the fix of the policy's findings gives the after file's content."""
     expected = manifests.read(after)
     if expected.problem:

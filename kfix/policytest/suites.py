@@ -70,7 +70,8 @@ class Filter:
         except re.error as exc:
             raise UsageError(f"--run: {exc}") from None
         self._either = compiled[0] if len(parts) == 1 and run else None
-        self._test, self._case = (compiled[0], compiled[1]) if len(parts) == 2 else (None, None)
+        self._test: re.Pattern[str] | None = compiled[0] if len(parts) == 2 else None
+        self._case: re.Pattern[str] | None = compiled[1] if len(parts) == 2 else None
 
     def test(self, name: str, case_names: Sequence[str]) -> bool:
         if self._either is not None:

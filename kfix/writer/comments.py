@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruamel.yaml.comments import CommentedBase, CommentedMap
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
@@ -34,7 +34,7 @@ def following(parent: Any, key: Any) -> str:
     owner, key = _tail(parent, key)
     entry = owner.ca.items.get(key)
     slot = _slot(owner)
-    token = entry[slot] if entry else None
+    token: CommentToken | None = entry[slot] if entry else None
     if token is None:
         return ""
     text = token.value
@@ -53,7 +53,7 @@ def outer(parent: Any, key: Any, lines: str) -> str:
     """The comment lines from the first one not indented deeper than the item onwards."""
     if not lines:
         return lines
-    if isinstance(parent, dict):
+    if isinstance(parent, CommentedMap):  # lines come only from ruamel's tree
         position = key_position(parent, key)
         column = position[1] if position else None
     else:
@@ -114,7 +114,7 @@ def close(parent: CommentedBase, lines: str) -> None:
 def _tail(parent: Any, key: Any) -> tuple[Any, Any]:
     """Where ruamel keeps the comments after an item: its deepest last block descendant."""
     value = parent[key]
-    while isinstance(value, CommentedBase) and value and not value.fa.flow_style():
+    while isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
         parent, key = value, (list(value)[-1] if isinstance(value, dict) else len(value) - 1)
         value = parent[key]
     return parent, key
@@ -127,6 +127,7 @@ def _slot(owner: Any) -> int:
 def key_position(parent: CommentedMap, key: Any) -> tuple[int, int] | None:
     """(line, column) of a key in the text; None for a key added or merged in (`<<`)."""
     try:
-        return parent.lc.key(key)
+        position: tuple[int, int] = parent.lc.key(key)
     except KeyError:
         return None
+    return position

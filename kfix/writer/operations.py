@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedBase, CommentedMap
 
 from kfix import pointer as jp
 from kfix.errors import WriteError
@@ -136,6 +136,8 @@ def _remove(parent: dict[Any, Any] | list[Any], position: int) -> None:
     if position:
         previous = list(parent)[position - 1] if isinstance(parent, dict) else position - 1
         follow(parent, previous, lines)
+    elif not isinstance(parent, CommentedBase):
+        return  # the loader's plain content: no comment lines
     elif parent:
         precede(parent, lines)
     else:

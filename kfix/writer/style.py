@@ -40,7 +40,8 @@ def styled_key(text: Any) -> Any:
     if (
         isinstance(text, str)
         and not isinstance(text, ScalarString)
-        and _YAML_1_1.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG
+        # types-PyYAML leaves BaseResolver.resolve unannotated
+        and _YAML_1_1.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG  # type: ignore[no-untyped-call]
     ):
         return DoubleQuotedScalarString(text)
     return text

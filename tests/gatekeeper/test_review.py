@@ -123,6 +123,16 @@ def test_inventory_places_cluster_and_namespaced_objects() -> None:
     }
 
 
+def test_inventory_reads_a_namespace_that_is_no_string_as_none() -> None:
+    # as Gatekeeper's unstructured.GetNamespace: cluster-scoped, and no crash on a list
+    odd = [{"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": f"cm{i}", "namespace": ns}}
+           for i, ns in enumerate((["prod"], {"a": 1}, 5))]
+    got = inventory(odd)
+    assert got == {"cluster": {"v1": {"ConfigMap": {f"cm{i}": obj for i, obj in enumerate(odd)}}},
+                   "namespace": {}}
+
+
 def test_inventory_of_nothing() -> None:
     assert inventory([]) == {"cluster": {}, "namespace": {}}
 
