@@ -6,6 +6,7 @@
 #   id: allow-privilege-escalation
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   fix: Set securityContext.allowPrivilegeEscalation to false.
 package kfix.policies.allow_privilege_escalation
 

@@ -6,6 +6,7 @@
 #   id: apparmor
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Set securityContext.appArmorProfile.type to RuntimeDefault, or the annotation to runtime/default.
 package kfix.policies.apparmor
 

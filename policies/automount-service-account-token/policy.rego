@@ -6,6 +6,7 @@
 #   id: automount-service-account-token
 #   severity: low
 #   profile: best-practice
+#   kinds: [workloads]
 #   fix: Set automountServiceAccountToken to false in the pod spec.
 package kfix.policies.automount_service_account_token
 

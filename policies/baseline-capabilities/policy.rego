@@ -6,6 +6,7 @@
 #   id: baseline-capabilities
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Remove every added capability outside the baseline set from securityContext.capabilities.add.
 package kfix.policies.baseline_capabilities
 

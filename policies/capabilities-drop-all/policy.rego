@@ -6,6 +6,7 @@
 #   id: capabilities-drop-all
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   fix: Add ALL to securityContext.capabilities.drop and remove every added capability other than NET_BIND_SERVICE.
 package kfix.policies.capabilities_drop_all
 

@@ -6,6 +6,7 @@
 #   id: cluster-admin-binding
 #   severity: high
 #   profile: best-practice
+#   kinds: [ClusterRoleBinding, RoleBinding]
 #   no_fix_reason: needs a human decision (which narrower role the subjects should be bound to)
 package kfix.policies.cluster_admin_binding
 

@@ -6,6 +6,7 @@
 #   id: default-namespace
 #   severity: low
 #   profile: best-practice
+#   input_keys: [apiVersion, kind, metadata]
 #   no_fix_reason: needs a human decision (which namespace the resource belongs in); set params.namespace to move it there
 #   params:
 #     namespace: ""

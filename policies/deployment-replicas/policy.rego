@@ -6,6 +6,7 @@
 #   id: deployment-replicas
 #   severity: low
 #   profile: best-practice
+#   kinds: [Deployment, StatefulSet]
 #   no_fix_reason: needs a human decision (capacity, cost and whether the application can run more than one copy)
 package kfix.policies.deployment_replicas
 

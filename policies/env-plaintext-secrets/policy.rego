@@ -6,6 +6,7 @@
 #   id: env-plaintext-secrets
 #   severity: high
 #   profile: best-practice
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the value must move into a Secret, which the manifest does not have); map the variable to a Secret key in params.secret_refs to reference it
 #   params:
 #     secret_refs: {}

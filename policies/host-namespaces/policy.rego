@@ -6,6 +6,7 @@
 #   id: host-namespaces
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Set the field (hostNetwork, hostPID or hostIPC) to false.
 package kfix.policies.host_namespaces
 

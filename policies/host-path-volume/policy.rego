@@ -6,6 +6,7 @@
 #   id: host-path-volume
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which host path the workload really needs, or which volume type replaces it)
 #   human_decision: ["*/volumes/*"]
 #   params:

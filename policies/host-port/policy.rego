@@ -6,6 +6,7 @@
 #   id: host-port
 #   severity: medium
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Remove hostPort from the container port.
 package kfix.policies.host_port
 

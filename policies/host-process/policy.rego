@@ -6,6 +6,7 @@
 #   id: host-process
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Set securityContext.windowsOptions.hostProcess to false.
 package kfix.policies.host_process
 

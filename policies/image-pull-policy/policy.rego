@@ -6,6 +6,7 @@
 #   id: image-pull-policy
 #   severity: low
 #   profile: best-practice
+#   kinds: [workloads]
 #   fix: Set imagePullPolicy to params.image_pull_policy.
 #   params:
 #     image_pull_policy: IfNotPresent

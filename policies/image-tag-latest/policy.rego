@@ -6,6 +6,7 @@
 #   id: image-tag-latest
 #   severity: medium
 #   profile: best-practice
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which image version or digest to pin)
 #   human_decision: ["*/image"]
 #   params:

@@ -6,6 +6,7 @@
 #   id: job-ttl-seconds-after-finished
 #   severity: low
 #   profile: best-practice
+#   kinds: [Job, CronJob]
 #   fix: Set ttlSecondsAfterFinished in the Job spec (a CronJob's jobTemplate spec) to params.ttl_seconds_after_finished.
 #   params:
 #     ttl_seconds_after_finished: 86400

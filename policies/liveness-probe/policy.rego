@@ -6,6 +6,7 @@
 #   id: liveness-probe
 #   severity: low
 #   profile: best-practice
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the probe endpoint, port and timings are the application's)
 #   params:
 #     liveness_probes: {}

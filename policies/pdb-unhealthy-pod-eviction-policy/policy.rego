@@ -6,6 +6,7 @@
 #   id: pdb-unhealthy-pod-eviction-policy
 #   severity: low
 #   profile: best-practice
+#   kinds: [PodDisruptionBudget]
 #   fix: Set spec.unhealthyPodEvictionPolicy to params.unhealthy_pod_eviction_policy.
 #   params:
 #     unhealthy_pod_eviction_policy: AlwaysAllow

@@ -6,6 +6,7 @@
 #   id: proc-mount
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Remove securityContext.procMount so the Default proc mount type applies.
 package kfix.policies.proc_mount
 

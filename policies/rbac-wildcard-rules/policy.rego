@@ -6,6 +6,7 @@
 #   id: rbac-wildcard-rules
 #   severity: high
 #   profile: best-practice
+#   kinds: [Role, ClusterRole]
 #   no_fix_reason: needs a human decision (which verbs, resources and API groups the subjects actually need)
 package kfix.policies.rbac_wildcard_rules
 

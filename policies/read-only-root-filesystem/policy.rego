@@ -6,6 +6,7 @@
 #   id: read-only-root-filesystem
 #   severity: low
 #   profile: best-practice
+#   kinds: [workloads]
 #   fix: Set securityContext.readOnlyRootFilesystem to true.
 package kfix.policies.read_only_root_filesystem
 

@@ -6,6 +6,7 @@
 #   id: resource-limits
 #   severity: medium
 #   profile: best-practice
+#   kinds: [workloads]
 #   human_decision: ["*/resources", "*/resources/*"]
 #   fix: Set the missing resources.limits field to the container's request for that resource when it has one (no guess), else to params.cpu_limit or params.memory_limit; review those defaults, a limit set too low throttles the workload or gets it OOM-killed.
 #   params:

@@ -6,6 +6,7 @@
 #   id: resource-requests
 #   severity: low
 #   profile: best-practice
+#   kinds: [workloads]
 #   human_decision: ["*/resources", "*/resources/*"]
 #   fix: Set the missing resources.requests field to the container's limit for that resource when it has one, else to params.cpu_request or params.memory_request.
 #   params:

@@ -6,6 +6,7 @@
 #   id: restricted-volume-types
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which allowed volume type can replace the source, e.g. a persistentVolumeClaim bound to it)
 package kfix.policies.restricted_volume_types
 

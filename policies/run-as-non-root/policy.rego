@@ -6,6 +6,7 @@
 #   id: run-as-non-root
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   fix: Set securityContext.runAsNonRoot to true.
 package kfix.policies.run_as_non_root
 

@@ -6,6 +6,7 @@
 #   id: run-as-user-root
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which non-zero UID the image can run as; pass it as params.run_as_user)
 #   human_decision: ["*/runAsUser"]
 #   params:

@@ -6,6 +6,7 @@
 #   id: seccomp
 #   severity: medium
 #   profile: restricted
+#   kinds: [workloads]
 #   fix: Set the pod-level securityContext.seccompProfile.type to params.seccomp_profile_type (RuntimeDefault), or a container's explicit disallowed type to it.
 #   params:
 #     seccomp_profile_type: RuntimeDefault

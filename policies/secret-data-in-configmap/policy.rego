@@ -6,6 +6,7 @@
 #   id: secret-data-in-configmap
 #   severity: high
 #   profile: best-practice
+#   kinds: [ConfigMap]
 #   no_fix_reason: needs a human decision (the value must move into a Secret, and every workload that reads it must be changed to use that Secret)
 package kfix.policies.secret_data_in_configmap
 

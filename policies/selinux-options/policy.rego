@@ -6,6 +6,7 @@
 #   id: selinux-options
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Remove the offending seLinuxOptions field (type, user or role).
 package kfix.policies.selinux_options
 

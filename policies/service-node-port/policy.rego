@@ -6,6 +6,7 @@
 #   id: service-node-port
 #   severity: medium
 #   profile: best-practice
+#   kinds: [Service]
 #   fix: Set spec.type to params.service_type and remove every spec.ports[].nodePort.
 #   params:
 #     service_type: ClusterIP

@@ -6,6 +6,7 @@
 #   id: service-target-port
 #   severity: medium
 #   profile: best-practice
+#   kinds: [Service]
 #   no_fix_reason: needs a human decision (which container port the Service should reach); map the port's name in params.target_ports to set it
 #   params:
 #     target_ports: {}

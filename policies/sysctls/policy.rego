@@ -6,6 +6,7 @@
 #   id: sysctls
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the workload may need the sysctl; remove it or run the workload outside the baseline profile)
 package kfix.policies.sysctls
 
