@@ -62,6 +62,13 @@ class Plan:
     conftest_file: bool = True
 
     @cached_property
+    def rules_of(self) -> dict[str, tuple[Rule, ...]]:
+        found: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            found.setdefault(rule.namespace, []).append(rule)
+        return {namespace: tuple(rules) for namespace, rules in found.items()}
+
+    @cached_property
     def fields(self) -> tuple[Field, ...]:
         """Each rule's values and, where it can have any, its exception count."""
         found = []
@@ -158,8 +165,16 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
         for doc in documents:
             _trace(engine, plan, doc, evaluation.traces)
     for path, docs in files:
-        for namespace in plan.namespaces:
-            evaluation.results.append(_check(plan, namespace, path, docs, values, evaluation))
+        tallies = {namespace: _Tally() for namespace in plan.namespaces}
+        for doc in docs:  # document by document: lines are read in one pass over the file
+            answer = values.get(id(doc), {})
+            for namespace, tally in tallies.items():
+                _check(plan, namespace, doc, answer, tally, evaluation)
+        evaluation.results.extend(
+            CheckResult(path, namespace, tally.successes, tuple(tally.failures),
+                        tuple(tally.warnings), tuple(tally.exceptions),
+                        tuple(evaluation.traces.get((path, namespace), ())))
+            for namespace, tally in tallies.items())
     return evaluation
 
 
@@ -171,12 +186,22 @@ def detect(
     values = _values(engine, plan, documents, evaluation)
     found = []
     for doc in documents:
-        findings: list[Finding] = []
+        tally = _Tally()
+        answer = values.get(id(doc), {})
         for namespace in plan.namespaces:
-            check = _check(plan, namespace, doc.file, [doc], values, evaluation)
-            findings += check.failures + check.warnings
-        found.append(findings)
+            _check(plan, namespace, doc, answer, tally, evaluation)
+        found.append(tally.failures + tally.warnings)
     return found, evaluation
+
+
+@dataclass
+class _Tally:
+    """conftest's counts for one file and namespace, as documents are checked."""
+
+    successes: int = 0
+    failures: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    exceptions: list[Finding] = field(default_factory=list)
 
 
 def _values(
@@ -294,58 +319,44 @@ def _file_data(path: str) -> dict[str, str]:
     return {"name": path, "dir": os.path.dirname(path)}
 
 
-def _check(
-    plan: Plan,
-    namespace: str,
-    path: str,
-    docs: Sequence[Document],
-    values: Mapping[int, Mapping[str, Any]],
-    evaluation: Evaluation,
-) -> CheckResult:
-    """conftest's per-file result for one namespace: each document checked on its own."""
-    rules = [r for r in plan.rules if r.namespace == namespace]
-    rule_count = sum(r.count for r in rules)
-    failures: list[Finding] = []
-    warnings: list[Finding] = []
-    exceptions: list[Finding] = []
-    successes = 0
-    for doc in docs:
-        answer = values.get(id(doc), {})
-        found = 0
-        doc_successes = 0
-        for rule in rules:
-            key = f"data.{namespace}.{rule.name}"
-            excepted = int(answer.get(key + "!", 0))
-            if excepted:
-                name = json.dumps(exception_name(rule.name))
-                query = f"data.{namespace}.exception[_][_] == {name}"
-                for _ in range(excepted):
-                    exceptions.append(_finding(plan, EXCEPTION, rule, query, {}, doc))
-                found += excepted
+def _check(plan: Plan, namespace: str, doc: Document, answer: Mapping[str, Any],
+           tally: _Tally, evaluation: Evaluation) -> None:
+    """conftest's checks of one document against one namespace's rules."""
+    rules = plan.rules_of.get(namespace, ())
+    found = 0
+    doc_successes = 0
+    for rule in rules:
+        key = f"data.{namespace}.{rule.name}"
+        excepted = int(answer.get(key + "!", 0))
+        if excepted:
+            name = json.dumps(exception_name(rule.name))
+            query = f"data.{namespace}.exception[_][_] == {name}"
+            for _ in range(excepted):
+                tally.exceptions.append(_finding(plan, EXCEPTION, rule, query, {}, doc))
+            found += excepted
+            continue
+        results = list(_results(answer.get(key, [])))
+        if not results:
+            doc_successes += 1
+            continue
+        kind, target = (
+            (FAILURE, tally.failures) if FAILURE_RULE.match(rule.name)
+            else (WARNING, tally.warnings)
+        )
+        for value in results:
+            message, extra = _message(value)
+            if message is None:
+                evaluation.problems.append(Problem(
+                    doc.file, doc.line, f"data.{namespace}.{rule.name}: result has no string msg"
+                ))
                 continue
-            results = list(_results(answer.get(key, [])))
-            if not results:
+            if message == "":
                 doc_successes += 1
                 continue
-            kind, target = (
-                (FAILURE, failures) if FAILURE_RULE.match(rule.name) else (WARNING, warnings)
-            )
-            for value in results:
-                message, extra = _message(value)
-                if message is None:
-                    evaluation.problems.append(Problem(
-                        path, doc.line, f"data.{namespace}.{rule.name}: result has no string msg"
-                    ))
-                    continue
-                if message == "":
-                    doc_successes += 1
-                    continue
-                target.append(_finding(plan, kind, rule, message, extra, doc))
-                found += 1
-        shortfall = rule_count - (found + doc_successes)
-        successes += doc_successes + max(shortfall, 0)
-    return CheckResult(path, namespace, successes, tuple(failures), tuple(warnings),
-                       tuple(exceptions), tuple(evaluation.traces.get((path, namespace), ())))
+            target.append(_finding(plan, kind, rule, message, extra, doc))
+            found += 1
+    shortfall = sum(r.count for r in rules) - (found + doc_successes)
+    tally.successes += doc_successes + max(shortfall, 0)
 
 
 def _results(value: Any) -> Iterator[Any]:

@@ -1,8 +1,9 @@
 """Stage 1, load: paths, directories and stdin → Documents, each with a line map.
 
-YAML is composed by libyaml (the C loader) and the node tree kept, so a JSON pointer can
-be mapped to its line later without parsing twice. Trouble with one file becomes a
-`Problem`; the other files go on.
+YAML is composed by libyaml (the C loader) and the node tree kept with each document, so
+a JSON pointer can be mapped to its line without parsing twice. The trees are several
+times the size of the content: `kfix scan` holds only the files being evaluated (see
+runner.scan). Trouble with one file becomes a `Problem`; the other files go on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -157,12 +158,7 @@ def _parse_json(path: str, text: str) -> LoadedFile:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
         root = None
-    line_of: Callable[[str], int] = LineMap(root) if root is not None else _first_line
-    return LoadedFile(path, text, (Document(path, 0, 1, content, line_of),))
-
-
-def _first_line(_pointer: str) -> int:
-    return 1
+    return LoadedFile(path, text, (Document(path, 0, 1, content, LineMap(root)),))
 
 
 def _document(
@@ -183,15 +179,18 @@ def _document(
 
 
 class LineMap:
-    """JSON pointer → line, read off the composed YAML nodes."""
+    """JSON pointer → line, read off the composed YAML nodes: the deepest node that exists
+    on the path (for a key, the key's line)."""
 
     __slots__ = ("_root",)
 
-    def __init__(self, root: yaml.Node) -> None:
+    def __init__(self, root: yaml.Node | None) -> None:
         self._root = root
 
     def __call__(self, pointer: str) -> int:
         node = self._root
+        if node is None:  # valid JSON that YAML cannot compose (tabs as indentation, say)
+            return 1
         line = node.start_mark.line + 1
         for segment in pointer_.split(pointer):
             child = _child(node, segment)

@@ -173,22 +173,65 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
                 library: Library | None = None) -> Evaluation:
     started = time.perf_counter()
     with evaluator(policies, options) as (engine, plan):
-        loaded_at = time.perf_counter()
-        with loaded_files(files) as loaded:
-            evaluated_at = time.perf_counter()
-            problems = [f.problem for f in loaded if f.problem]
-            readable = [(f.path, f.documents) for f in loaded if not f.problem]
-            gatekeeper = _gatekeeper(library, readable, options)
-            if options.combine:
-                readable = [(COMBINED, (_combined(readable),))]
-            evaluation = evaluate(engine, plan, readable, trace=options.trace)
-            if gatekeeper is not None:
-                evaluation.merge(gatekeeper)
+        setup = time.perf_counter() - started
+        if library is not None or options.combine:
+            evaluation = _scan_together(engine, plan, files, options, library)
+        else:
+            evaluation = _scan_streaming(engine, plan, files, options)
+    evaluation.time("setup", setup)
+    evaluation.time("evaluate", time.perf_counter() - started - setup
+                    - evaluation.timings.get("load", 0.0))
+    return evaluation
+
+
+def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str],
+                    options: ScanOptions) -> Evaluation:
+    """File by file, so only the documents being evaluated are held in memory: a window
+    of files holding at least one engine batch of documents."""
+    evaluation = Evaluation()
+    window: list[tuple[str, Sequence[Document]]] = []
+    held = 0
+    for path in files:
+        began = time.perf_counter()
+        (loaded,) = manifests.load([path])
+        evaluation.time("load", time.perf_counter() - began)
+        if loaded.problem:
+            evaluation.problems.append(loaded.problem)
+            continue
+        window.append((loaded.path, loaded.documents))
+        held += len(loaded.documents)
+        if held >= engine.batch_size:
+            evaluation.merge(_evaluated(engine, plan, window, options))
+            window, held = [], 0
+    if window:
+        evaluation.merge(_evaluated(engine, plan, window, options))
+    return evaluation
+
+
+def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
+               options: ScanOptions) -> Evaluation:
+    evaluation = evaluate(engine, plan, files, trace=options.trace)
+    evaluation.documents += sum(len(docs) for _, docs in files)
+    return evaluation
+
+
+def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
+                   library: Library | None) -> Evaluation:
+    """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
+    began = time.perf_counter()
+    with loaded_files(files) as loaded:
+        loading = time.perf_counter() - began
+        problems = [f.problem for f in loaded if f.problem]
+        readable = [(f.path, f.documents) for f in loaded if not f.problem]
+        gatekeeper = _gatekeeper(library, readable, options)
+        if options.combine:
+            readable = [(COMBINED, (_combined(readable),))]
+        evaluation = evaluate(engine, plan, readable, trace=options.trace)
+        if gatekeeper is not None:
+            evaluation.merge(gatekeeper)
     evaluation.problems[:0] = problems
     evaluation.documents = sum(len(docs) for _, docs in readable)
-    evaluation.time("setup", loaded_at - started)
-    evaluation.time("load", evaluated_at - loaded_at)
-    evaluation.time("evaluate", time.perf_counter() - evaluated_at)
+    evaluation.time("load", loading)
     return evaluation
 
 
