@@ -1,4 +1,4 @@
-"""RFC 6901 JSON pointers: the one way every stage names a field."""
+"""RFC 6901 JSON pointers: the one way every stage names a field; and JSON values copied."""
 
 from __future__ import annotations
 
@@ -36,4 +36,15 @@ def resolve(document: Any, pointer: str) -> Any:
             value = value[int(segment)]
         else:
             return MISSING
+    return value
+
+
+def copied(value: Any) -> Any:
+    """A copy of a JSON value (dicts, lists, scalars) to change freely: several times
+    faster than copy.deepcopy, which the fix loop would otherwise spend most of its
+    time in. Scalars are immutable and shared."""
+    if type(value) is dict:
+        return {key: copied(item) for key, item in value.items()}
+    if type(value) is list:
+        return [copied(item) for item in value]
     return value

@@ -8,7 +8,6 @@ add/replace/remove/test operations on well-formed pointers get through.
 
 from __future__ import annotations
 
-import copy
 import fnmatch
 import json
 import os
@@ -254,7 +253,7 @@ def helpers(document: Mapping[str, Any]) -> dict[str, Callable[..., Any]]:
     They work on a copy that every emitted operation is applied to, so a later call sees
     what an earlier one created (two `set`s under one missing parent make it once).
     """
-    state = copy.deepcopy(dict(document))
+    state = jp.copied(dict(document))
 
     def emit(operations: list[dict[str, Any]]) -> str:
         jsonpatch.apply_patch(state, operations, in_place=True)

@@ -8,7 +8,6 @@ and the combination is verified again. Nothing here writes a file.
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 
 import jsonpatch
 
+from kfix import pointer as jp
 from kfix.model import (
     FIXED,
     NO_FIX,
@@ -332,7 +332,7 @@ def _by_state(candidates: list[Candidate]) -> list[list[Candidate]]:
 def _apply(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
     """The patched copy, or the reason the patch does not apply (a str)."""
     try:
-        return jsonpatch.apply_patch(copy.deepcopy(content), list(operations))
+        return jsonpatch.JsonPatch(list(operations)).apply(jp.copied(content), in_place=True)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
         return str(exc)
 
