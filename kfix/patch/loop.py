@@ -1,9 +1,10 @@
 """detect → render → apply → verify, round by round to a fixpoint, all documents in step.
 
-Each round renders one candidate patch per open finding and checks every candidate
-alone (schema, then one batched engine call for all candidates of all documents); the
-verified ones are then combined per document, re-rendered on the state they land on,
-and the combination is verified again. Nothing here writes a file.
+Each round renders one candidate patch per open finding. A document's candidates are
+first stacked and verified together (schema, one batched engine call for every
+document, idempotence); only where a stack fails is each candidate checked alone, and
+the verified ones combined per document, re-rendered on the state they land on, and
+verified again. Nothing here writes a file.
 """
 
 from __future__ import annotations
@@ -160,10 +161,6 @@ class FixLoop:
                 reason = f"unsafe: {reason}" if reason else f"patch does not apply: {patched}"
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
                 continue
-            reason = self._schema_error(state, patched)
-            if reason:
-                self._settle(state, finding, REJECTED, reason, fragment.path, operations)
-                continue
             decision = needs_decision(fragment, operations, policy)
             found.append(Candidate(state, finding, fragment, operations, patched,
                                    decision or ""))
@@ -182,11 +179,14 @@ class FixLoop:
         return f"schema error {'; '.join(errors)}" if errors else None
 
     def _verify_alone(self, candidates: list[Candidate]) -> list[Candidate]:
-        """Target gone, no new finding of any policy, idempotent: one engine call for all."""
+        """Schema, target gone, no new finding of any policy, idempotent: one engine call
+        for all. (The whole-stack pass checks a document's fixes together first, so only a
+        document whose stack failed gets here.)"""
+        checked = self._schema_checked(candidates)
         with self._timed("verify"):
-            after = self._detect([c.state.as_document(c.patched) for c in candidates])
+            after = self._detect([c.state.as_document(c.patched) for c in checked])
         verified = []
-        for candidate, findings in zip(candidates, after, strict=True):
+        for candidate, findings in zip(checked, after, strict=True):
             reason = self._rejection(candidate, candidate.patched, findings)
             if reason:
                 self._settle(candidate.state, candidate.finding, REJECTED, reason,
@@ -195,9 +195,22 @@ class FixLoop:
                 verified.append(candidate)
         return verified
 
+    def _schema_checked(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates whose patch brings no schema error; the others are rejected."""
+        checked = []
+        for candidate in candidates:
+            reason = self._schema_error(candidate.state, candidate.patched)
+            if reason:
+                self._settle(candidate.state, candidate.finding, REJECTED, reason,
+                             candidate.fragment.path, candidate.operations)
+            else:
+                checked.append(candidate)
+        return checked
+
     def _suggest(self, candidates: list[Candidate]) -> None:
         """A model's patch that sets a value left to people: verified like a fix, then
         reported with the proposal, and never applied."""
+        candidates = self._schema_checked(candidates)
         with self._timed("verify"):
             after = self._detect([c.state.as_document(c.patched) for c in candidates])
         for candidate, findings in zip(candidates, after, strict=True):
