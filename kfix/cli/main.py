@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from kfix import __version__
-from kfix.cli import draft, fix, policy, scan, test, verify
+from kfix.cli import draft, fix, policy, report, scan, test, verify
 from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
@@ -91,7 +91,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for command in (scan.scan_command, fix.fix_command, test.test_command,
                 verify.verify_command, draft.draft_command, policy.policy_group,
-                policy.doc_command):
+                policy.doc_command, report.report_group):
     cli.add_command(command)
 
 

@@ -7,7 +7,7 @@ engine, the fix machinery or the model client.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -44,6 +44,31 @@ combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                     help="Worker processes; output is identical to --jobs 1.")
+
+
+if TYPE_CHECKING:  # generic in click's stubs and newer releases, not in click 8.1
+    _ShardBase = click.ParamType[tuple[int, int]]
+else:
+    _ShardBase = click.ParamType
+
+
+class ShardType(_ShardBase):
+    name = "I/N"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        index, _, count = str(value).partition("/")
+        if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+            self.fail(f"{value!r} is not I/N with 1 <= I <= N", param, ctx)
+        return int(index), int(count)
+
+
+shard = click.option(
+    "--shard", type=ShardType(), default=None,
+    help="Only part I of N of the input files, split stably by path, so N machines or CI "
+         "jobs can share one repository; `kfix report merge` joins their JSON reports.")
 
 # -- policies and the engine ------------------------------------------------------------------
 
@@ -134,7 +159,7 @@ llm = together(
 
 # -- groups, as scan and fix take them ----------------------------------------------------------
 
-inputs = together(paths, ignore, combine, jobs)
+inputs = together(paths, ignore, combine, jobs, shard)
 policies = together(policy_paths, namespaces, all_namespaces, gatekeeper_paths, data_paths,
                     rego_version, engine, show_builtin_errors, allow_network, capabilities,
                     profile, min_severity, strict)

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from kfix.cli import options
+from kfix.cli import options, progress
+from kfix.cli.progress import ProgressBar
 from kfix.output.scan import REPORTS
 
 
@@ -42,7 +43,8 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
 
     if not paths:
         raise click.UsageError("give at least one file, directory or - for stdin")
-    result = scan(paths, ScanOptions(trace=trace, **settings))
+    with ProgressBar("scanning", progress.wanted(quiet)) as bar:
+        result = scan(paths, ScanOptions(trace=trace, **settings), bar)
     for note in result.notes:
         click.echo(f"kfix: note: {note}", err=True)
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)

@@ -1,8 +1,8 @@
 """Stage 2, evaluate: one interface over the Rego engines kfix can drive.
 
 A backend loads modules and data once, then answers a fixed set of query strings, one
-document at a time or a batch of them per call, as its `batch_size` says. Everything
-conftest-specific lives in `kfix.evaluate.rules`.
+document at a time or a batch of them per call (`batch_size`, `plain_input_faster`).
+Everything conftest-specific lives in `kfix.evaluate.rules`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ class Answer:
 
 class Engine(Protocol):
     name: str
-    # documents per query: 1 where a call is cheap (one query per document lets the engine
-    # index and cache rules); more where each call starts a process
+    # most documents one query may ask about (each call has a fixed cost)
     batch_size: int
+    # whether a query of many rules runs faster over one plain document than over a
+    # batch (`with input as` in a comprehension keeps the engine from indexing rules)
+    plain_input_faster: bool
 
     def opa_version(self) -> str: ...
 

@@ -17,7 +17,8 @@ _LOCATED = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+): (?P<message>[^\n]
 
 class EmbeddedEngine:
     name = "embedded"
-    batch_size = 1  # in process: per-document queries are cheaper than one over a batch
+    batch_size = 64
+    plain_input_faster = True  # measured: 4.0 ms a workload alone, 8.3 ms in a batch
 
     def __init__(self) -> None:
         try:

@@ -14,27 +14,36 @@ JSON shape:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from kfix.model import FIX_STATUSES, FixResult
+from kfix.model import FIX_STATUSES, FIXED, FixResult
 from kfix.output import Report, ReportOptions
 from kfix.output.common import plural
 from kfix.output.diff import unified_diff
 
 
 def summary(result: FixResult) -> dict[str, Any]:
+    return summary_of([(r.finding.policy_id, r.status) for r in result.resolutions],
+                      len(result.changes), result.files, result.documents)
+
+
+def summary_of(statuses: Sequence[tuple[str, str]], files_changed: int, files: int,
+               documents: int) -> dict[str, Any]:
+    """The JSON summary from each finding's (policy id, status)."""
     by_policy: dict[str, dict[str, int]] = {}
-    for outcome in result.resolutions:
-        counts = by_policy.setdefault(outcome.finding.policy_id, {})
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    counts = {status: result.count(status) for status in FIX_STATUSES}
+    for policy_id, status in statuses:
+        counts = by_policy.setdefault(policy_id, {})
+        counts[status] = counts.get(status, 0) + 1
+    counts = {status: sum(1 for _, s in statuses if s == status) for status in FIX_STATUSES}
+    total = len(statuses)
     return {
-        "counts": {**counts, "total": len(result.resolutions)},
-        "fix_rate": round(result.fix_rate, 4),
+        "counts": {**counts, "total": total},
+        "fix_rate": round(counts[FIXED] / total, 4) if total else 1.0,
         "by_policy": dict(sorted(by_policy.items())),
-        "files_changed": len(result.changes),
-        "files": result.files,
-        "documents": result.documents,
+        "files_changed": files_changed,
+        "files": files,
+        "documents": documents,
     }
 
 

@@ -32,7 +32,7 @@ from kfix.patch.fragments import Fragments
 from kfix.patch.llm_patches import LlmPatches
 from kfix.patch.loop import DocumentState, FixLoop
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
-from kfix.runner.pool import in_workers
+from kfix.runner.pool import in_workers, shard
 from kfix.runner.scan import (
     ScanOptions,
     evaluator,
@@ -66,7 +66,7 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
-    files = manifests.discover(paths, options.scan.ignore)
+    files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
     if single_process(replace(options.scan, combine=False), files):
         return _fix_files(files, options)
     parts = in_workers(_fix_files, files, options.scan.jobs, options)

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def in_workers(work: Callable[[Sequence[str], Any], T], files: Sequence[str], jobs: int,
-               options: Any) -> list[T]:
-    """`work(chunk, options)` for each chunk of `files`, in up to `jobs` processes."""
-    pieces = chunks(files, jobs)
+               options: Any, *, per_job: int = 1,
+               done: Callable[[Sequence[str], T], None] | None = None) -> list[T]:
+    """`work(chunk, options)` for chunks of `files`, in up to `jobs` processes: `per_job`
+    chunks a process (more chunks balance the load and report progress more often; `work`
+    keeps its set-up between the chunks of one process). `done(chunk, result)` is called
+    in this process as each chunk finishes; the results come back in file order."""
+    pieces = chunks(files, min(len(files), jobs * per_job))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(pieces), mp_context=context) as pool:
-        return list(pool.map(work, pieces, [options] * len(pieces)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(pieces)), mp_context=context) as pool:
+        futures = {pool.submit(work, piece, options): piece for piece in pieces}
+        if done is not None:
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        return [future.result() for future in futures]
 
 
 def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
@@ -35,3 +44,13 @@ def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:
         pieces[-1].append(path)
         filled += size
     return [c for c in pieces if c]
+
+
+def shard(files: Sequence[str], part: tuple[int, int] | None) -> list[str]:
+    """--shard I/N: the files whose path hashes to part I of N. The split is stable: a
+    file's part depends on its path alone, so adding a file moves no other."""
+    if part is None:
+        return list(files)
+    index, count = part
+    return [f for f in files if zlib.crc32(f.encode("utf-8", "surrogateescape")) % count
+            == index - 1]

@@ -6,6 +6,7 @@
 #   id: deprecated-api-versions
 #   severity: high
 #   profile: best-practice
+#   input_keys: [apiVersion, kind, metadata]
 #   no_fix_reason: needs a human decision (the replacement API can change the schema, e.g. a required selector or a new backend shape)
 package kfix.policies.deprecated_api_versions
 

@@ -6,6 +6,7 @@
 #   id: privileged-container
 #   severity: high
 #   profile: baseline
+#   kinds: [workloads]
 #   fix: Set securityContext.privileged to false.
 package kfix.policies.privileged_container
 

@@ -28,10 +28,12 @@ def inputs() -> list[str]:
     return found
 
 
-def test_the_pack_declares_scopes() -> None:
-    scoped = [p for p in (REPO / "policies").glob("*/policy.rego")
-              if SCOPE_LINE.search(p.read_text(encoding="utf-8"))]
-    assert len(scoped) >= 30
+def test_every_policy_of_the_pack_declares_its_scope() -> None:
+    policies = sorted((REPO / "policies").glob("*/policy.rego"))
+    assert len(policies) >= 35
+    unscoped = [p.parent.name for p in policies
+                if not SCOPE_LINE.search(p.read_text(encoding="utf-8"))]
+    assert unscoped == []
 
 
 def test_scopes_leave_every_result_as_it_was(tmp_path: Path) -> None:
