@@ -1,4 +1,4 @@
-"""A progress bar on stderr for long runs: files done of all, findings so far.
+"""A progress bar on stderr for long runs: files done of all, documents and findings so far.
 
 Drawn with click's progress bar, only where someone watches: stderr is a terminal, `CI`
 is not set, --quiet was not given, and the run has taken over a second (so short runs
@@ -28,16 +28,18 @@ class ProgressBar:
         self._started = time.monotonic()
         self._bar: Any = None
 
-    def __call__(self, done: int, total: int, findings: int) -> None:
+    def __call__(self, done: int, total: int, documents: int, findings: int) -> None:
         if not self._enabled or (self._bar is None
                                  and time.monotonic() - self._started < AFTER):
             return
         if self._bar is None:
             self._bar = click.progressbar(
                 length=total, label=self._label, file=sys.stderr, show_pos=True,
-                item_show_func=lambda found: f"{found} findings" if found is not None else "")
+                item_show_func=lambda said: said or "")
             self._bar.__enter__()
-        self._bar.update(done - self._bar.pos, current_item=findings)
+        self._bar.update(done - self._bar.pos,
+                         current_item=f"{documents} documents, {findings} findings")
+        self._bar.render_progress()  # also when only the documents moved, in a long file
 
     def __enter__(self) -> ProgressBar:
         return self

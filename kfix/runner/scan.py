@@ -54,8 +54,8 @@ class ScanOptions:
 
 
 
-# (files done, files in all, failures and warnings so far), as a run goes on
-Progress = Callable[[int, int, int], None]
+# (files done, files in all, documents evaluated, failures and warnings so far)
+Progress = Callable[[int, int, int, int], None]
 
 
 @dataclass
@@ -63,13 +63,24 @@ class _Tracker:
     total: int
     report: Progress | None
     files: int = 0
+    documents: int = 0
     findings: int = 0
 
-    def done(self, files: int, evaluation: Evaluation) -> None:
+    def done(self, files: int, evaluation: Evaluation, *, counted: bool = False) -> None:
+        """Files finished; their documents were already `answered` when `counted`."""
         self.files += files
+        self.documents += 0 if counted else evaluation.documents
         self.findings += sum(len(r.failures) + len(r.warnings) for r in evaluation.results)
+        self._tell()
+
+    def answered(self, documents: int) -> None:
+        """Documents evaluated inside a file: a long file moves the bar too."""
+        self.documents += documents
+        self._tell()
+
+    def _tell(self) -> None:
         if self.report is not None:
-            self.report(self.files, self.total, self.findings)
+            self.report(self.files, self.total, self.documents, self.findings)
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
@@ -225,21 +236,22 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
             window.append((loaded.path, loaded.documents))
             held += len(loaded.documents)
         if held >= engine.batch_size or path == files[-1]:
-            part = _evaluated(engine, plan, window, options)
+            part = _evaluated(engine, plan, window, options, tracker)
             evaluation.merge(part)
             if tracker is not None:
-                tracker.done(waiting, part)
+                tracker.done(waiting, part, counted=True)
             window, held, waiting = [], 0, 0
     return evaluation
 
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
-               options: ScanOptions) -> Evaluation:
+               options: ScanOptions, tracker: _Tracker | None = None) -> Evaluation:
     """The window's documents and node trees hold no cycles: frozen, the cyclic collector
     stops walking them while evaluation allocates (a file of 100,000 documents: 3x)."""
     gc.freeze()
     try:
-        evaluation = evaluate(engine, plan, files, trace=options.trace)
+        evaluation = evaluate(engine, plan, files, trace=options.trace,
+                              answered=tracker.answered if tracker is not None else None)
     finally:
         gc.unfreeze()
     evaluation.documents += sum(len(docs) for _, docs in files)
