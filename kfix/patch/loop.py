@@ -30,6 +30,7 @@ from kfix.model import (
     Resolution,
 )
 from kfix.patch.fragments import Fragment, FragmentError, Fragments, needs_decision
+from kfix.patch.invariants import introduced
 from kfix.patch.schema import SchemaValidator
 from kfix.patch.verify import identity, new_violations, still_present, unsafe
 
@@ -232,6 +233,9 @@ class FixLoop:
         new = new_violations(candidate.state.findings, findings)
         if new:
             return "new violation " + ", ".join(sorted({f.policy_id for f in new}))
+        broken = introduced(candidate.state.original.content, patched)
+        if broken:
+            return "; ".join(map(str, broken))
         if not self._idempotent(candidate, patched):
             return "not idempotent"
         return ""
@@ -270,6 +274,8 @@ class FixLoop:
             return False
         if new_violations(state.findings, findings) or self._schema_error(state, content):
             return False
+        if introduced(state.original.content, content):
+            return False
         return all(self._idempotent(candidate, content) for candidate, _ in applied)
 
     def _combine(self, verified: list[Candidate]) -> None:
@@ -281,6 +287,7 @@ class FixLoop:
             state = group[0].state
             broken = any(still_present(c.finding, findings) for c, _ in applied) or (
                 new_violations(state.findings, findings) or self._schema_error(state, content)
+                or introduced(state.original.content, content)
             )
             if broken and len(applied) > 1:  # take the first alone: it was verified alone
                 first = group[0]

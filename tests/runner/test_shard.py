@@ -35,7 +35,7 @@ def test_merged_scan_reports_are_the_report_of_one_run(tmp_path: Path) -> None:
     code, whole = run("scan", "-o", "json", str(VENDORED))
     paths = []
     for part in (1, 2, 3):
-        part_code, text = run("scan", "-o", "json", "--shard", f"{part}/3", str(VENDORED))
+        _, text = run("scan", "-o", "json", "--shard", f"{part}/3", str(VENDORED))
         assert 0 < len(json.loads(text)) < len(json.loads(whole))
         paths.append(tmp_path / f"{part}.json")
         paths[-1].write_text(text, encoding="utf-8")
