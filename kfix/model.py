@@ -196,10 +196,15 @@ class ScanResult:
 PATCH_OPS = ("add", "replace", "remove", "test")
 
 FIXED = "fixed"
+SUGGESTED = "suggested"  # verified, not written: too risky for --max-risk, or left to people
 NO_FIX = "no-fix"
 REJECTED = "rejected"
 SKIPPED = "skipped"
-FIX_STATUSES = (FIXED, NO_FIX, REJECTED, SKIPPED)
+FIX_STATUSES = (FIXED, SUGGESTED, NO_FIX, REJECTED, SKIPPED)
+# what a fix may change at runtime (METADATA custom.risk), least first; `kfix fix` writes
+# fixes up to --max-risk and suggests the others
+RISKS = ("low", "medium", "high")
+DEFAULT_MAX_RISK = "medium"
 
 
 @dataclass(frozen=True)
@@ -207,10 +212,12 @@ class Resolution:
     """What became of one finding in `kfix fix`."""
 
     finding: Finding
-    status: str  # FIXED, NO_FIX, REJECTED or SKIPPED
+    status: str  # FIXED, SUGGESTED, NO_FIX, REJECTED or SKIPPED
     reason: str = ""
     patch: tuple[Mapping[str, Any], ...] = ()
     fragment: str = ""
+    risk: str = ""  # of the fix, as its policy declares it (raised by evidence)
+    effect: str = ""  # what the fix may change at runtime
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,14 @@ class PolicyEntry:
     @property
     def no_fix_reason(self) -> str:
         return str(self.info.custom.get("no_fix_reason") or "")
+
+    @property
+    def risk(self) -> str:
+        return str(self.info.custom.get("risk") or "") if self.fragment else ""
+
+    @property
+    def effect(self) -> str:
+        return str(self.info.custom.get("effect") or "") if self.fragment else ""
 
     @property
     def automatic_fix(self) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from kfix.errors import KfixError, UsageError
 from kfix.llm.client import ChatClient
 from kfix.load import manifests
-from kfix.model import FIXED, Attempt, DraftResult, PairFile, PolicyInfo
+from kfix.model import FIXED, RISKS, Attempt, DraftResult, PairFile, PolicyInfo
 from kfix.pack.policies import FRAGMENT_NAME
 from kfix.patch.llm_patches import pointers
 from kfix.runner.scan import ScanOptions
@@ -156,7 +156,8 @@ def try_draft(fragment: str, policy: PolicyInfo, positives: Sequence[str],
         fixes = os.path.join(work, "fixes")
         os.makedirs(fixes)
         Path(fixes, f"{policy.id}.yaml.j2").write_text(fragment, encoding="utf-8")
-        options = FixOptions(scan=scan, fix_dirs=(fixes,), policy_ids=(policy.id,))
+        options = FixOptions(scan=scan, fix_dirs=(fixes,), policy_ids=(policy.id,),
+                             max_risk=RISKS[-1])  # a draft is judged on what it writes
         for kind, files in (("positive", positives), ("negative", negatives)):
             for source in files:
                 copy = os.path.join(work, kind, os.path.basename(source))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kfix.cli import options, settings
+from kfix.model import DEFAULT_MAX_RISK, RISKS
 from kfix.output.fix import REPORTS
 from kfix.writer.files import WriteMode
 
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 @options.config
 @click.option("--policy-id", "policy_ids", multiple=True,
               help="Fix only this policy's findings (repeatable).")
+@click.option("--max-risk", type=click.Choice(RISKS), default=DEFAULT_MAX_RISK,
+              show_default=True,
+              help="Write fixes up to this risk; riskier ones are verified and reported as "
+                   "suggestions with what they would change at runtime.")
 @click.option("--kube-version", help="Kubernetes version whose OpenAPI schema patched "
                                      "documents must satisfy. Default: the newest bundled.")
 @click.option("--server-dry-run", is_flag=True,
@@ -46,7 +51,8 @@ if TYPE_CHECKING:
 @options.output(REPORTS, default="table")
 def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
                 fix_dirs: tuple[str, ...], assignments: tuple[str, ...], config: str | None,
-                policy_ids: tuple[str, ...], kube_version: str | None, server_dry_run: bool,
+                policy_ids: tuple[str, ...], max_risk: str, kube_version: str | None,
+                server_dry_run: bool,
                 kubeconfig: str | None, context: str | None, interactive: bool, output: str,
                 use_llm: bool, **flags: Any) -> None:
     """Fix findings with verified patches, as `kfix scan` finds them.
@@ -57,9 +63,15 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     Kubernetes schema (and, with --server-dry-run, the API server). Only changed
     documents are re-serialised; every other byte stays.
 
-    Exit codes: 0 no unfixed failure remains; 1 some remain; 2 inputs that cannot be
-    read, fixed files that cannot be written, policy, engine, dry-run or usage errors;
-    130 interrupted.
+    Every fix declares its risk (low, medium, high) and what it may change at runtime;
+    fixes above --max-risk (default medium: nothing that drops privileges, host
+    namespaces or root) are verified and reported as `suggested`, not written. A fix
+    is also rejected when it would break a runtime invariant the API server or the
+    kubelet enforces beyond the schema.
+
+    Exit codes: 0 no unfixed failure remains; 1 some remain (suggested ones too); 2
+    inputs that cannot be read, fixed files that cannot be written, policy, engine,
+    dry-run or usage errors; 130 interrupted.
     """
     from kfix.output import ReportOptions
     from kfix.output.diff import unified_diff
@@ -76,7 +88,7 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     result = fix(paths, FixOptions(
         scan=ScanOptions(**flags), fix_dirs=fix_dirs,
         params=settings.params(assignments, config),
-        policy_ids=policy_ids, kube_version=kube_version,
+        policy_ids=policy_ids, max_risk=max_risk, kube_version=kube_version,
         server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
         llm=llm if use_llm else None, use_cache=use_cache,
     ))

@@ -2,10 +2,11 @@
 
 JSON shape:
     {"findings": [{<Finding.fields()>, "message", "outcome", "status", "reason",
-                   "patch": [<RFC 6902 operations applied>], "fragment": <template path>}],
+                   "patch": [<RFC 6902 operations applied>], "fragment": <template path>,
+                   "risk": "low" | "medium" | "high", "effect": <what may change at runtime>}],
      "files": [{"path", "diff"}],
      "problems": [{"file", "line", "message"}],
-     "summary": {"counts": {"fixed", "no-fix", "rejected", "skipped", "total"},
+     "summary": {"counts": {"fixed", "suggested", "no-fix", "rejected", "skipped", "total"},
                  "fix_rate": <fixed / total, 0..1>,
                  "by_policy": {<policy id>: {<status>: count}},
                  "files_changed": N, "files": N, "documents": N}}
@@ -58,6 +59,8 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
                 "reason": o.reason,
                 "patch": [dict(op) for op in o.patch],
                 "fragment": o.fragment,
+                "risk": o.risk,
+                "effect": o.effect,
             }
             for o in result.resolutions
         ],
@@ -73,13 +76,14 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
 
 
 def render_table(result: FixResult, options: ReportOptions) -> str:
-    rows = [("STATUS", "POLICY", "WHERE", "REASON")]
+    rows = [("STATUS", "RISK", "POLICY", "WHERE", "REASON")]
     for o in result.resolutions:
         where = f"{o.finding.file}:{o.finding.line}"
-        rows.append((o.status, o.finding.policy_id, where, o.reason or o.finding.message))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows.append((o.status, o.risk or "-", o.finding.policy_id, where,
+                     o.reason or o.finding.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-             + "  " + row[3] for row in rows] if result.resolutions else []
+             + "  " + row[4] for row in rows] if result.resolutions else []
     lines += [f"ERR  {p}" for p in result.problems]
     counts = summary(result)["counts"]
     parts = [f"{counts[status]} {status}" for status in FIX_STATUSES]

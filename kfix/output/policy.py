@@ -2,8 +2,9 @@
 
 JSON is a list of objects: the policy's METADATA fields (id, namespace, file, title,
 description, severity, custom), its "profile", "automatic_fix" ("yes", "with
-parameters" or "no"), "fragment" (path or "") and "fixtures" {"positive", "negative",
-"fix_pairs"}.
+parameters" or "no"), "risk" and "effect" of its fix (low, medium or high, and what
+it may change at runtime; "" without a fix), "fragment" (path or "") and "fixtures"
+{"positive", "negative", "fix_pairs"}.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ def entry_json(entry: PolicyEntry) -> dict[str, Any]:
     info = asdict(entry.info)
     info["custom"] = dict(entry.info.custom)
     return {**info, "profile": entry.profile, "automatic_fix": entry.automatic_fix,
-            "fragment": entry.fragment, "fixtures": {"positive": entry.positive,
-                                                      "negative": entry.negative,
-                                                      "fix_pairs": entry.fix_pairs}}
+            "risk": entry.risk, "effect": entry.effect, "fragment": entry.fragment,
+            "fixtures": {"positive": entry.positive, "negative": entry.negative,
+                         "fix_pairs": entry.fix_pairs}}
 
 
 def as_json(entries: Sequence[PolicyEntry], options: ReportOptions) -> str:
@@ -31,11 +32,13 @@ def as_json(entries: Sequence[PolicyEntry], options: ReportOptions) -> str:
 
 
 def table(entries: Sequence[PolicyEntry], options: ReportOptions) -> str:
-    """One line per policy: id, severity, profile, whether it has an automatic fix."""
-    rows = [("ID", "SEVERITY", "PROFILE", "AUTOMATIC FIX")] + [
-        (e.info.id, e.info.severity, e.profile, e.automatic_fix) for e in entries
+    """One line per policy: id, severity, profile, whether it has an automatic fix, and
+    the fix's risk."""
+    rows = [("ID", "SEVERITY", "PROFILE", "AUTOMATIC FIX", "RISK")] + [
+        (e.info.id, e.info.severity, e.profile, e.automatic_fix, e.risk or "-")
+        for e in entries
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         + "\n" for row in rows)
@@ -65,6 +68,8 @@ def markdown(entries: Sequence[PolicyEntry], options: ReportOptions) -> str:
             lines.append(f"- Fix: {entry.fix}")
         if entry.no_fix_reason:
             lines.append(f"- No automatic fix: {entry.no_fix_reason}")
+        if entry.risk:
+            lines.append(f"- Risk of the fix: {entry.risk}; at runtime, {entry.effect}")
         params = info.custom.get("params")
         if isinstance(params, dict) and params:
             shown = ", ".join(f"`{k}` (default `{v}`)" for k, v in params.items())

@@ -26,6 +26,7 @@ from kfix import pointer as jp
 from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
 from kfix.model import PATCH_OPS, Finding, PolicyInfo
 from kfix.pack.policies import FRAGMENT_NAME
+from kfix.patch.evidence import Bindings
 
 MAX_OUTPUT = 64 * 1024
 MAX_OPS = 256
@@ -45,6 +46,14 @@ class FragmentError(Exception):
         return f"{where}: {self.message}"
 
 
+class Declined(Exception):
+    """A fragment's `decline(reason)`: it will not fix this finding, and says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Fragment:
     path: str  # a template file, or `model:<name>` for a model's patch
@@ -62,8 +71,9 @@ class Fragments:
     """Fragment lookup and rendering for one run; templates compile once."""
 
     def __init__(self, fix_dirs: Sequence[str] = (), params: Mapping[str, Any] | None = None,
-                 drafter: Drafter | None = None):
+                 drafter: Drafter | None = None, bindings: Bindings | None = None):
         self._fix_dirs = list(fix_dirs)
+        self._bindings = bindings or Bindings()  # ServiceAccounts the inputs bind to roles
         self._drafter = drafter  # `kfix fix --llm`: asked when no fragment exists
         self._params = dict(params or {})
         self._environment = ImmutableSandboxedEnvironment(
@@ -138,10 +148,14 @@ class Fragments:
             },
             "policy": _policy_context(policy),
             "params": {**policy_params, **self._params},
+            "bound": self._bindings.bound,  # bound(namespace, service account) → bool
+            "decline": _decline,
             **helpers(document),
         }
         try:
             text = fragment.template.render(context)
+        except Declined:
+            raise
         except jinja2.TemplateError as exc:
             line = _template_line(exc, fragment.path)
             raise FragmentError(_describe(exc), fragment.path, line) from None
@@ -164,6 +178,11 @@ def _model_operations(fragment: Fragment, document: Mapping[str, Any],
     except RepairError as exc:
         raise FragmentError(f"patch cannot be repaired: {exc}", fragment.path) from None
     return [_checked(op, fragment.path) for op in repaired]
+
+
+def _decline(reason: Any) -> None:
+    """`decline("why")` in a fragment: no fix for this finding, for that reason."""
+    raise Declined(str(reason))
 
 
 def needs_decision(fragment: Fragment, operations: Sequence[Mapping[str, Any]],

@@ -20,16 +20,20 @@ import jsonpatch
 
 from kfix import pointer as jp
 from kfix.model import (
+    DEFAULT_MAX_RISK,
     FIXED,
     NO_FIX,
     REJECTED,
+    RISKS,
     SKIPPED,
+    SUGGESTED,
     Document,
     Finding,
     PolicyInfo,
     Resolution,
 )
-from kfix.patch.fragments import Fragment, FragmentError, Fragments, needs_decision
+from kfix.patch import evidence
+from kfix.patch.fragments import Declined, Fragment, FragmentError, Fragments, needs_decision
 from kfix.patch.invariants import introduced
 from kfix.patch.schema import SchemaValidator
 from kfix.patch.verify import identity, new_violations, still_present, unsafe
@@ -69,8 +73,11 @@ class Candidate:
     fragment: Fragment
     operations: Operations
     patched: Any
-    # a path the policy leaves to people: verified, then reported, never applied
+    # why it is verified, then reported, and never applied: a value the policy leaves to
+    # people, or a risk above --max-risk
     suggestion: str = ""
+    risk: str = ""
+    effect: str = ""
 
 
 Applied = tuple[Candidate, Operations]  # a candidate and the operations it applied
@@ -84,12 +91,14 @@ class FixLoop:
         policies: Mapping[str, PolicyInfo],
         schema: SchemaValidator | None,
         selected: frozenset[str] = frozenset(),
+        max_risk: str = DEFAULT_MAX_RISK,
     ) -> None:
         self._detect = detect
         self._fragments = fragments
         self._policies = policies
         self._schema = schema
         self._selected = selected  # --policy-id: fix only these (empty: all)
+        self._max_risk = max_risk  # --max-risk: riskier fixes are only suggested
         self.timings: dict[str, float] = {}
 
     @contextmanager
@@ -127,12 +136,15 @@ class FixLoop:
         return states
 
     def _settle(self, state: DocumentState, finding: Finding, status: str, reason: str,
-                fragment: str = "", patch: Sequence[Mapping[str, Any]] = ()) -> None:
+                fragment: str = "", patch: Sequence[Mapping[str, Any]] = (),
+                candidate: Candidate | None = None) -> None:
         conflict = state.lost_to.get(identity(finding))
         if conflict and conflict not in reason:
             reason = f"{reason} (after a {conflict})" if reason else conflict
+        risk, effect = (candidate.risk, candidate.effect) if candidate else _declared(
+            self._policy(finding))
         state.settled[identity(finding)] = Resolution(finding, status, reason, tuple(patch),
-                                                      fragment)
+                                                      fragment, risk, effect)
 
     def _policy(self, finding: Finding) -> PolicyInfo | None:
         return self._policies.get(finding.policy_id)
@@ -148,6 +160,9 @@ class FixLoop:
                     continue
                 with self._timed("render"):
                     operations = self._fragments.render(fragment, state.content, finding, policy)
+            except Declined as declined:
+                self._settle(state, finding, NO_FIX, declined.reason)
+                continue
             except FragmentError as exc:
                 self._settle(state, finding, REJECTED, f"template error: {exc}")
                 continue
@@ -162,10 +177,27 @@ class FixLoop:
                 reason = f"unsafe: {reason}" if reason else f"patch does not apply: {patched}"
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
                 continue
-            decision = needs_decision(fragment, operations, policy)
-            found.append(Candidate(state, finding, fragment, operations, patched,
-                                   decision or ""))
+            found.append(self._candidate(state, finding, fragment, operations, patched, policy))
         return found
+
+    def _candidate(self, state: DocumentState, finding: Finding, fragment: Fragment,
+                   operations: Operations, patched: Any, policy: PolicyInfo | None) -> Candidate:
+        """The candidate with its risk: the policy's, raised to high where the inputs show
+        the workload uses what the fix takes away; above --max-risk it is a suggestion."""
+        risk, effect = _declared(policy)
+        why = evidence.reasons(state.content, operations)
+        if why:
+            risk = RISKS[max(RISKS.index(risk), RISKS.index("high"))]
+            effect = "; ".join([*why, effect] if effect else why)
+        decision = needs_decision(fragment, operations, policy)
+        if decision:
+            suggestion = f"{decision} needs a human decision"
+        elif RISKS.index(risk) > RISKS.index(self._max_risk):
+            suggestion = f"risk {risk} is above --max-risk {self._max_risk}"
+        else:
+            suggestion = ""
+        return Candidate(state, finding, fragment, operations, patched, suggestion, risk,
+                         effect)
 
     def _schema_error(self, state: DocumentState, content: Any) -> str | None:
         """Schema errors the patch brings; a manifest's own old errors are not the fix's."""
@@ -191,7 +223,7 @@ class FixLoop:
             reason = self._rejection(candidate, candidate.patched, findings)
             if reason:
                 self._settle(candidate.state, candidate.finding, REJECTED, reason,
-                             candidate.fragment.path, candidate.operations)
+                             candidate.fragment.path, candidate.operations, candidate)
             else:
                 verified.append(candidate)
         return verified
@@ -203,14 +235,14 @@ class FixLoop:
             reason = self._schema_error(candidate.state, candidate.patched)
             if reason:
                 self._settle(candidate.state, candidate.finding, REJECTED, reason,
-                             candidate.fragment.path, candidate.operations)
+                             candidate.fragment.path, candidate.operations, candidate)
             else:
                 checked.append(candidate)
         return checked
 
     def _suggest(self, candidates: list[Candidate]) -> None:
-        """A model's patch that sets a value left to people: verified like a fix, then
-        reported with the proposal, and never applied."""
+        """A fix too risky for --max-risk, or a model's patch that sets a value left to
+        people: verified like a fix, then reported with the patch, and never applied."""
         candidates = self._schema_checked(candidates)
         with self._timed("verify"):
             after = self._detect([c.state.as_document(c.patched) for c in candidates])
@@ -219,13 +251,13 @@ class FixLoop:
             proposal = json.dumps(candidate.operations)
             if reason:
                 self._settle(candidate.state, candidate.finding, REJECTED,
-                             f"model suggestion {reason}: {proposal}",
-                             candidate.fragment.path, candidate.operations)
+                             f"suggestion {reason}: {proposal}",
+                             candidate.fragment.path, candidate.operations, candidate)
             else:
-                self._settle(candidate.state, candidate.finding, NO_FIX,
-                             f"verified suggestion, not written: {candidate.suggestion} "
-                             f"needs a human decision; the model proposes {proposal}",
-                             candidate.fragment.path, candidate.operations)
+                self._settle(candidate.state, candidate.finding, SUGGESTED,
+                             f"verified suggestion, not written: {candidate.suggestion}; "
+                             f"{candidate.effect or 'it would apply'} {proposal}",
+                             candidate.fragment.path, candidate.operations, candidate)
 
     def _rejection(self, candidate: Candidate, patched: Any, findings: list[Finding]) -> str:
         if still_present(candidate.finding, findings):
@@ -245,7 +277,7 @@ class FixLoop:
         try:
             again = self._fragments.render(candidate.fragment, patched, candidate.finding,
                                            self._policy(candidate.finding))
-        except FragmentError:
+        except (FragmentError, Declined):
             return False
         return bool(_apply(patched, again) == patched)
 
@@ -311,7 +343,7 @@ class FixLoop:
             try:
                 ops = self._fragments.render(candidate.fragment, content, candidate.finding,
                                              self._policy(candidate.finding))
-            except FragmentError:
+            except (FragmentError, Declined):
                 continue
             if not candidate.fragment.allow_remove and unsafe(content, ops):
                 continue  # re-rendered on this state it would remove too much: not now
@@ -335,7 +367,7 @@ class FixLoop:
         for candidate, ops in applied:
             state.operations.extend(ops)
             self._settle(state, candidate.finding, FIXED, candidate.fragment.note,
-                         candidate.fragment.path, ops)
+                         candidate.fragment.path, ops, candidate)
         for finding in before:  # fixed along the way by another policy's patch
             if identity(finding) not in state.settled and not still_present(finding, findings):
                 self._settle(state, finding, FIXED, f"resolved by the fix for {winners}")
@@ -370,3 +402,12 @@ def _overwrites(operations: Operations, earlier: Operations) -> bool:
 def _no_fix_reason(policy: PolicyInfo | None, default: str) -> str:
     stated = policy.custom.get("no_fix_reason") if policy else None
     return str(stated) if stated else default
+
+
+def _declared(policy: PolicyInfo | None) -> tuple[str, str]:
+    """The risk and effect a policy's METADATA declares for its fix. A fix that declares
+    none counts as medium: written under the default --max-risk, as its author wrote it."""
+    custom = policy.custom if policy is not None else {}
+    risk = custom.get("risk")
+    effect = custom.get("effect")
+    return (risk if risk in RISKS else "medium"), (effect if isinstance(effect, str) else "")

@@ -18,6 +18,7 @@ from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.llm.client import ChatClient, LlmConfig
 from kfix.load import manifests
 from kfix.model import (
+    DEFAULT_MAX_RISK,
     FIXED,
     REJECTED,
     Document,
@@ -28,6 +29,7 @@ from kfix.model import (
     Resolution,
 )
 from kfix.patch.dry_run import ServerDryRun
+from kfix.patch.evidence import Bindings
 from kfix.patch.fragments import Fragments
 from kfix.patch.llm_patches import LlmPatches
 from kfix.patch.loop import DocumentState, FixLoop
@@ -57,6 +59,7 @@ class FixOptions:
     context: str | None = None  # kubeconfig context for the dry run
     llm: LlmConfig | None = None  # --llm: ask it where no fragment exists
     use_cache: bool = True
+    max_risk: str = DEFAULT_MAX_RISK  # riskier fixes are verified and only suggested
 
 
 def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
@@ -68,8 +71,9 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
         ServerDryRun(options.kubeconfig, options.context)
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
     if single_process(replace(options.scan, combine=False), files):
-        return _fix_files(files, options)
-    parts = in_workers(_fix_files, files, options.scan.jobs, options)
+        return _fix_files(files, (options, None))
+    # every worker needs the bindings of all the inputs, not only of its own files
+    parts = in_workers(_fix_files, files, options.scan.jobs, (options, _bindings(files)))
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -85,7 +89,23 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     )
 
 
-def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
+def _bindings(files: Sequence[str]) -> Bindings:
+    """The ServiceAccounts bound among the files; only files that mention a binding are
+    parsed for it."""
+    found = Bindings()
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                if b"RoleBinding" not in handle.read():
+                    continue
+        except OSError:
+            continue  # the fix reports it as unreadable
+        found += Bindings.of(d.content for d in manifests.read(path).documents)
+    return found
+
+
+def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -> FixResult:
+    options, bindings = work
     started = time.perf_counter()
     dry_run = ServerDryRun(options.kubeconfig, options.context) if options.server_dry_run else None
     version = options.kube_version or DEFAULT_KUBE_VERSION
@@ -114,8 +134,11 @@ def _fix_files(files: Sequence[str], options: FixOptions) -> FixResult:
         drafter = None
         if options.llm is not None:
             drafter = LlmPatches(ChatClient(options.llm, use_cache=options.use_cache))
-        loop = FixLoop(detect_all, Fragments(options.fix_dirs, options.params, drafter),
-                       known, schema, frozenset(options.policy_ids))
+        if bindings is None:
+            bindings = Bindings.of(doc.content for doc in documents)
+        fragments = Fragments(options.fix_dirs, options.params, drafter, bindings)
+        loop = FixLoop(detect_all, fragments, known, schema, frozenset(options.policy_ids),
+                       options.max_risk)
         states = loop.run(documents)
         if dry_run is not None:
             _dry_run(dry_run, states)

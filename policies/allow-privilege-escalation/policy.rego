@@ -8,6 +8,8 @@
 #   profile: restricted
 #   kinds: [workloads]
 #   fix: Set securityContext.allowPrivilegeEscalation to false.
+#   risk: high
+#   effect: setuid and file-capability programs (sudo, su, ping in older images) no longer gain privileges when the container runs them
 package kfix.policies.allow_privilege_escalation
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Set securityContext.appArmorProfile.type to RuntimeDefault, or the annotation to runtime/default.
+#   risk: medium
+#   effect: the container runs under the runtime's default AppArmor profile, which denies mounts, raw /proc and /sys writes and ptrace of other processes
 package kfix.policies.apparmor
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   fix: Set automountServiceAccountToken to false in the pod spec.
+#   risk: medium
+#   effect: no Kubernetes API token is mounted into the pod, so code in it that calls the API (client libraries, operators) cannot authenticate
 package kfix.policies.automount_service_account_token
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Remove every added capability outside the baseline set from securityContext.capabilities.add.
+#   risk: high
+#   effect: capabilities outside the baseline set are no longer added, so code that needs them (network administration, raw devices, system time) fails
 package kfix.policies.baseline_capabilities
 
 import data.kfix.lib.k8s

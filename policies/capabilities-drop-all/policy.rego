@@ -8,6 +8,8 @@
 #   profile: restricted
 #   kinds: [workloads]
 #   fix: Add ALL to securityContext.capabilities.drop and remove every added capability other than NET_BIND_SERVICE.
+#   risk: high
+#   effect: the container starts with no Linux capability but NET_BIND_SERVICE, so changing file owners, raw sockets or signalling other users' processes fails
 package kfix.policies.capabilities_drop_all
 
 import data.kfix.lib.k8s

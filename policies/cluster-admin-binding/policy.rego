@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [ClusterRoleBinding, RoleBinding]
 #   no_fix_reason: needs a human decision (which narrower role the subjects should be bound to)
+#   risk: high
+#   effect: the subjects lose cluster-admin, and whatever they did beyond the role they are given fails
 package kfix.policies.cluster_admin_binding
 
 import data.kfix.lib.k8s

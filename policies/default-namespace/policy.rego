@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   input_keys: [apiVersion, kind, metadata]
 #   no_fix_reason: needs a human decision (which namespace the resource belongs in); set params.namespace to move it there
+#   risk: high
+#   effect: the resource is created in another namespace, the old object stays behind and references to it by namespace break
 #   params:
 #     namespace: ""
 package kfix.policies.default_namespace

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [Deployment, StatefulSet]
 #   no_fix_reason: needs a human decision (capacity, cost and whether the application can run more than one copy)
+#   risk: medium
+#   effect: more pods run, using more resources, and an application that cannot run twice misbehaves
 package kfix.policies.deployment_replicas
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   input_keys: [apiVersion, kind, metadata]
 #   no_fix_reason: needs a human decision (the replacement API can change the schema, e.g. a required selector or a new backend shape)
+#   risk: medium
+#   effect: the object uses the replacement API version, which may default or validate fields differently
 package kfix.policies.deprecated_api_versions
 
 import data.kfix.lib.k8s

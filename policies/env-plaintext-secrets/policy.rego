@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the value must move into a Secret, which the manifest does not have); map the variable to a Secret key in params.secret_refs to reference it
+#   risk: medium
+#   effect: the variable is read from the named Secret, and the pod does not start until that Secret and key exist
 #   params:
 #     secret_refs: {}
 package kfix.policies.env_plaintext_secrets

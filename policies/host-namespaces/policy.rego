@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Set the field (hostNetwork, hostPID or hostIPC) to false.
+#   risk: high
+#   effect: the pod no longer shares the node's network, process or IPC namespace, so node agents, CNI plugins and monitoring stop seeing the node
 package kfix.policies.host_namespaces
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which host path the workload really needs, or which volume type replaces it)
+#   risk: high
+#   effect: the volume becomes an empty directory, so data the workload read from or wrote to the node is no longer there
 #   human_decision: ["*/volumes/*"]
 #   params:
 #     replace_host_path_with_empty_dir: false

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Remove hostPort from the container port.
+#   risk: high
+#   effect: the container is no longer reachable on the node's port, so clients of node:port must use a Service instead
 package kfix.policies.host_port
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Set securityContext.windowsOptions.hostProcess to false.
+#   risk: high
+#   effect: the Windows container no longer runs as a host process and loses its access to the node
 package kfix.policies.host_process
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   fix: Set imagePullPolicy to params.image_pull_policy.
+#   risk: low
+#   effect: the kubelet pulls the image as the policy says (on every start for a mutable tag), which needs the registry to be reachable
 #   params:
 #     image_pull_policy: IfNotPresent
 package kfix.policies.image_pull_policy

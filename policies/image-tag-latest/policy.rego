@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which image version or digest to pin)
+#   risk: medium
+#   effect: the container runs the pinned image, which may be another version than today's latest
 #   human_decision: ["*/image"]
 #   params:
 #     pinned_images: {}

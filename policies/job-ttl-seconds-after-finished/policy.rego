@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [Job, CronJob]
 #   fix: Set ttlSecondsAfterFinished in the Job spec (a CronJob's jobTemplate spec) to params.ttl_seconds_after_finished.
+#   risk: low
+#   effect: finished Jobs and their pods, with their logs, are deleted once the TTL has passed
 #   params:
 #     ttl_seconds_after_finished: 86400
 package kfix.policies.job_ttl_seconds_after_finished

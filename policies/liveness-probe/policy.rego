@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the probe endpoint, port and timings are the application's)
+#   risk: medium
+#   effect: the kubelet restarts the container whenever the probe fails, so a wrong endpoint or timing restarts a healthy container
 #   params:
 #     liveness_probes: {}
 package kfix.policies.liveness_probe

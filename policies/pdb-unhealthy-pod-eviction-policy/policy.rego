@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [PodDisruptionBudget]
 #   fix: Set spec.unhealthyPodEvictionPolicy to params.unhealthy_pod_eviction_policy.
+#   risk: low
+#   effect: pods that are not ready may be evicted during a drain even when the budget is used up
 #   params:
 #     unhealthy_pod_eviction_policy: AlwaysAllow
 package kfix.policies.pdb_unhealthy_pod_eviction_policy

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Set securityContext.privileged to false.
+#   risk: high
+#   effect: the container loses the node's devices and every capability, so device plugins, CNI, storage drivers and node agents stop working
 package kfix.policies.privileged_container
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Remove securityContext.procMount so the Default proc mount type applies.
+#   risk: medium
+#   effect: the container sees /proc with the runtime's default masking, which nested container runtimes may need unmasked
 package kfix.policies.proc_mount
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [Role, ClusterRole]
 #   no_fix_reason: needs a human decision (which verbs, resources and API groups the subjects actually need)
+#   risk: high
+#   effect: the role grants only the verbs and resources listed, and whatever relied on the wildcard fails
 package kfix.policies.rbac_wildcard_rules
 
 import data.kfix.lib.k8s

@@ -8,6 +8,11 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   fix: Set securityContext.readOnlyRootFilesystem to true.
+#   risk: high
+#   effect: writes to the container's own filesystem fail except under mounted volumes (the fix mounts an emptyDir at /tmp unless turned off)
+#   params:
+#     tmp_empty_dir: true
+#     tmp_volume: kfix-tmp
 package kfix.policies.read_only_root_filesystem
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (the probe endpoint, port and timings are the application's)
+#   risk: medium
+#   effect: the pod gets traffic only while the probe passes, so a wrong endpoint keeps it out of its Service
 #   params:
 #     readiness_probes: {}
 package kfix.policies.readiness_probe

@@ -9,6 +9,8 @@
 #   kinds: [workloads]
 #   human_decision: ["*/resources", "*/resources/*"]
 #   fix: Set the missing resources.limits field to the container's request for that resource when it has one (no guess), else to params.cpu_limit or params.memory_limit; review those defaults, a limit set too low throttles the workload or gets it OOM-killed.
+#   risk: medium
+#   effect: the container is throttled above its CPU limit and killed (OOMKilled) above its memory limit
 #   params:
 #     cpu_limit: 500m
 #     memory_limit: 512Mi

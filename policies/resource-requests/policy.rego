@@ -9,6 +9,8 @@
 #   kinds: [workloads]
 #   human_decision: ["*/resources", "*/resources/*"]
 #   fix: Set the missing resources.requests field to the container's limit for that resource when it has one, else to params.cpu_request or params.memory_request.
+#   risk: medium
+#   effect: the scheduler reserves the requested CPU and memory, so pods may stay Pending where nodes lack room
 #   params:
 #     cpu_request: 100m
 #     memory_request: 128Mi

@@ -8,6 +8,11 @@
 #   profile: restricted
 #   kinds: [workloads]
 #   fix: Set securityContext.runAsNonRoot to true.
+#   risk: high
+#   effect: the container must run as a non-root user (the fix sets runAsUser and runAsGroup when none is in effect), so files the image keeps for root may become unwritable
+#   params:
+#     run_as_user: 65532
+#     run_as_group: 65532
 package kfix.policies.run_as_non_root
 
 import data.kfix.lib.k8s

@@ -8,6 +8,8 @@
 #   profile: restricted
 #   kinds: [workloads]
 #   no_fix_reason: needs a human decision (which non-zero UID the image can run as; pass it as params.run_as_user)
+#   risk: high
+#   effect: the container runs as the given non-zero UID, so files the image keeps for root become unwritable
 #   human_decision: ["*/runAsUser"]
 #   params:
 #     run_as_user: null

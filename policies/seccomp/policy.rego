@@ -8,6 +8,8 @@
 #   profile: restricted
 #   kinds: [workloads]
 #   fix: Set the pod-level securityContext.seccompProfile.type to params.seccomp_profile_type (RuntimeDefault), or a container's explicit disallowed type to it.
+#   risk: medium
+#   effect: the container runs under the runtime's default seccomp profile, which denies rarely used system calls (kernel modules, clock changes, some tracing)
 #   params:
 #     seccomp_profile_type: RuntimeDefault
 package kfix.policies.seccomp

@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [ConfigMap]
 #   no_fix_reason: needs a human decision (the value must move into a Secret, and every workload that reads it must be changed to use that Secret)
+#   risk: medium
+#   effect: the value moves out of the ConfigMap, and what reads it must read the Secret instead
 package kfix.policies.secret_data_in_configmap
 
 import data.kfix.lib.k8s

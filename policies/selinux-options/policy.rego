@@ -8,6 +8,8 @@
 #   profile: baseline
 #   kinds: [workloads]
 #   fix: Remove the offending seLinuxOptions field (type, user or role).
+#   risk: medium
+#   effect: the custom SELinux user, role or type is removed, so the container gets the runtime's default label
 package kfix.policies.selinux_options
 
 import data.kfix.lib.k8s

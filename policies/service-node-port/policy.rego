@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [Service]
 #   fix: Set spec.type to params.service_type and remove every spec.ports[].nodePort.
+#   risk: high
+#   effect: the Service is no longer exposed on every node's port, so external clients using node:port lose access
 #   params:
 #     service_type: ClusterIP
 package kfix.policies.service_node_port

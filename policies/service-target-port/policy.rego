@@ -8,6 +8,8 @@
 #   profile: best-practice
 #   kinds: [Service]
 #   no_fix_reason: needs a human decision (which container port the Service should reach); map the port's name in params.target_ports to set it
+#   risk: medium
+#   effect: the Service sends traffic to the named container port
 #   params:
 #     target_ports: {}
 package kfix.policies.service_target_port

@@ -129,7 +129,7 @@ def test_fix_0_when_no_unfixed_failure_remains(tmp_path: Path) -> None:
     pod = write(tmp_path / "pod.yaml", PRIVILEGED)
     one_policy = ("-p", str(REPO / "policies" / "privileged-container"),
                   "-p", str(REPO / "policies" / "lib"), "--all-namespaces")
-    code, output = run("fix", *one_policy, pod)
+    code, output = run("fix", "--max-risk", "high", *one_policy, pod)
     assert code == 0 and "1 fixed" in output
 
 
@@ -153,8 +153,8 @@ def test_fix_2_when_a_fixed_file_cannot_be_written(tmp_path: Path) -> None:
         out = tmp_path / "readonly"
         out.mkdir(mode=0o500)
     pod = write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
-    code, output = run("fix", "--output-dir", str(out / "sub"), "--policy-id",
-                       "privileged-container", str(tmp_path / "in"))
+    code, output = run("fix", "--max-risk", "high", "--output-dir", str(out / "sub"),
+                       "--policy-id", "privileged-container", str(tmp_path / "in"))
     assert code == ERROR_EXIT and "kfix: error: " in output
     assert Path(pod).read_text() == textwrap.dedent(PRIVILEGED).lstrip("\n")
 

@@ -51,7 +51,8 @@ def write_pod(tmp_path: Path, note: str = "hello", image: str = "nginx:1.27") ->
 
 def run_fix(policies: Path, pod: Path, url: str, *extra: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(cli, [
-        "fix", "-p", str(policies), "--all-namespaces", "--llm", "--llm-url", url,
+        "fix", "--max-risk", "high", "-p", str(policies), "--all-namespaces", "--llm",
+        "--llm-url", url,
         "--llm-key-env", "", "--llm-retries", "0", "--no-cache", "-o", "json", *extra,
         str(pod),
     ], catch_exceptions=False)
@@ -155,7 +156,7 @@ def test_a_value_left_to_people_is_only_a_verified_suggestion(
     with ChatStandin(respond=respond) as url:
         _, report = run_fix(policies, pod, url, "--write")
     image = outcome(report, "image-tag-latest")
-    assert image["status"] == "no-fix"
+    assert image["status"] == "suggested"
     assert image["reason"].startswith("verified suggestion, not written")
     assert "needs a human decision" in image["reason"] and "nginx:1.27.2" in image["reason"]
     assert outcome(report, "run-as-non-root")["status"] == "fixed"
@@ -190,7 +191,8 @@ def test_think_blocks_fences_and_a_500_on_json_schema_are_handled(
                            f"<think>the pod needs runAsNonRoot</think>\n```json\n{good}\n```"])
     with standin as url:
         result = CliRunner().invoke(cli, [
-            "fix", "-p", str(policies), "--all-namespaces", "--llm", "--llm-url", url,
+            "fix", "--max-risk", "high", "-p", str(policies), "--all-namespaces", "--llm",
+            "--llm-url", url,
             "--llm-key-env", "", "--no-cache", "-o", "json", str(pod)])
     report = json.loads(result.output)
     assert outcome(report, "run-as-non-root")["status"] == "fixed"
@@ -205,8 +207,8 @@ def test_answers_are_cached_and_no_cache_asks_again(tmp_path: Path, policies: Pa
     good = patch({"op": "add", "path": "/spec/securityContext",
                   "value": {"runAsNonRoot": True}})
     standin = ChatStandin(respond=lambda _request: good)
-    args = ["fix", "-p", str(policies), "--all-namespaces", "--llm", "--llm-key-env", "",
-            "-o", "json", str(pod)]
+    args = ["fix", "--max-risk", "high", "-p", str(policies), "--all-namespaces", "--llm",
+            "--llm-key-env", "", "-o", "json", str(pod)]
     with standin as url:
         for extra in ([], [], ["--no-cache"]):
             result = CliRunner().invoke(cli, [*args, "--llm-url", url, *extra])

@@ -39,7 +39,8 @@ def test_list_names_every_policy_with_its_fix() -> None:
             "no" if not has_fragment else "with parameters" if says_no_fix else "yes")
         assert policy["fixtures"]["positive"] >= 1 and policy["fixtures"]["negative"] >= 1
     table = invoke("policy", "list")
-    assert table.splitlines()[0].split() == ["ID", "SEVERITY", "PROFILE", "AUTOMATIC", "FIX"]
+    assert table.splitlines()[0].split() == ["ID", "SEVERITY", "PROFILE", "AUTOMATIC", "FIX",
+                                             "RISK"]
 
 
 def test_the_catalog_says_automatic_fix_only_where_one_is_made_without_parameters() -> None:
