@@ -269,7 +269,8 @@ class TestServerDryRun:
 
     def test_no_cluster_means_nothing_is_written(self, tmp_path: Path) -> None:
         path = manifest(tmp_path)
-        result = CliRunner().invoke(cli, ["fix", "--max-risk", "high", str(path), "--write", "--server-dry-run",
+        result = CliRunner().invoke(cli, ["fix", "--max-risk", "high", str(path), "--write",
+                                          "--server-dry-run",
                                           "--kubeconfig", str(tmp_path / "none")])
         assert result.exit_code == 2
         assert path.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
@@ -280,7 +281,8 @@ def test_interactive_writes_only_what_is_confirmed(tmp_path: Path) -> None:
     first.mkdir(), second.mkdir()
     kept, changed = manifest(first), manifest(second)
     result = CliRunner().invoke(
-        cli, ["fix", "--max-risk", "high", str(kept), str(changed), "--write", "--interactive"], input="n\ny\n"
+        cli, ["fix", "--max-risk", "high", str(kept), str(changed), "--write", "--interactive"],
+        input="n\ny\n",
     )
     assert result.exit_code == 0, result.output
     assert f"write {kept}?" in result.output and f"write {changed}?" in result.output
