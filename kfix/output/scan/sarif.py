@@ -59,7 +59,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     ]
     rules = {policy_id: _rule(info) for policy_id, info in sorted(result.policies.items())}
     for finding in findings:
-        rules.setdefault(_rule_id(finding), _unknown_rule(finding))
+        if _rule_id(finding) not in rules:
+            rules[_rule_id(finding)] = _unknown_rule(finding)
     index = {rule_id: i for i, rule_id in enumerate(rules)}
     run = {
         "tool": {"driver": {"name": "kfix", "version": __version__, "rules": list(rules.values())}},

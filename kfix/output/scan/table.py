@@ -30,6 +30,9 @@ Row = tuple[str, str, str, str]
 
 def render(result: ScanResult, options: ReportOptions) -> str:
     checks = result.results
+    files = list(map(_file, checks))
+    namespaces = list(map(_namespace, checks))
+    successes = list(map(_successes, checks))
     # The few checks with findings, by number: their rows follow their successes.
     found = [
         (number, [
@@ -45,16 +48,15 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         if check.exceptions or check.warnings or check.failures
     ]
     errors = [("error", where(p.file, p.line), "", p.message) for p in result.problems]
-    succeeded = list(compress(checks, map(_successes, checks)))
-    if not (succeeded or found or errors):
+    if not (any(successes) or found or errors):
         return ""
     # Every column as wide as its widest screen line, header included, as conftest's
     # table; each distinct text of a column measured once.
     texts: list[set[str]] = [{title} for title in _HEADER]
-    if succeeded:
+    if any(successes):
         texts[0].add("success")
-        texts[1].update(map(_file, succeeded))
-        texts[2].update(map(_namespace, succeeded))
+        texts[1].update(compress(files, successes))
+        texts[2].update(compress(namespaces, successes))
         texts[3].add("SUCCESS")
     for row in chain(chain.from_iterable(rows for _, rows in found), errors):
         for column, text in zip(texts, row, strict=True):
@@ -62,22 +64,14 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     widths = [max(map(_cell_width, column)) for column in texts]
     if any("\n" in "".join(column) for column in texts):
         return _draw(_rows(checks, dict(found), errors), widths)
-    return _draw_one_line_rows(checks, found, errors, widths)
 
-
-def _draw_one_line_rows(checks: Sequence[CheckResult], found: list[tuple[int, list[Row]]],
-                        errors: list[Row], widths: list[int]) -> str:
-    """The table when every row is one line, which is the common case, quickly.
-
-    conftest pads every row to the widest cell of its column, so a table is big: 45 MB
-    for 2,000 documents. The rows are not made one by one: each check's success rows are
-    made as a tuple of pieces (the same padded strings, shared), repeated by map in C,
-    and joined once.
-    """
-    padded_files = {text: _pad(text, widths[1], centred=False) for text in map(_file, checks)}
-    padded_namespaces = {
-        text: _pad(text, widths[2], centred=False) for text in map(_namespace, checks)
-    }
+    # Every row is one line, as almost always: the table is drawn in bulk. conftest pads
+    # every row to the widest cell of its column, so a table is big (45 MB for 2,000
+    # documents); its rows are not made one by one. Each distinct file and namespace
+    # is padded once; each check's success rows are a tuple of shared pieces, repeated
+    # by map in C; and the pieces are joined once.
+    padded_files = {text: _pad(text, widths[1], centred=False) for text in texts[1]}
+    padded_namespaces = {text: _pad(text, widths[2], centred=False) for text in texts[2]}
 
     def pieces(row: Row) -> tuple[str, ...]:
         result, file, namespace, message = (
@@ -88,12 +82,13 @@ def _draw_one_line_rows(checks: Sequence[CheckResult], found: list[tuple[int, li
     tail = f" │ {_pad('SUCCESS', widths[3], centred=False)} │\n"
     success_rows = zip(
         repeat(head),
-        map(padded_files.__getitem__, map(_file, checks)),
+        # a check without successes is repeated no times, and may have no padded name
+        map(padded_files.get, files, repeat("")),
         repeat(" │ "),
-        map(padded_namespaces.__getitem__, map(_namespace, checks)),
+        map(padded_namespaces.get, namespaces, repeat("")),
         repeat(tail),
     )
-    blocks = list(map(mul, success_rows, map(_successes, checks)))
+    blocks: list[tuple[str, ...]] = list(map(mul, success_rows, successes))
     for number, rows in found:
         blocks[number] += tuple(chain.from_iterable(map(pieces, rows)))
     blocks += map(pieces, errors)
