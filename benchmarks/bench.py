@@ -28,10 +28,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shapes import DEFAULT_CORPUS, per_document  # noqa: E402
+from shapes import DEFAULT_CORPUS, per_document
 
-from kfix.load import manifests  # noqa: E402
-from kfix.output.scan import REPORTS  # noqa: E402
+from kfix.load import manifests
+from kfix.output.scan import REPORTS
 
 
 def parse_seconds(files: list[str]) -> float:

@@ -15,7 +15,9 @@ from typing import Any
 
 from kfix.errors import KfixError
 from kfix.model import FAILURE, FIXED
+from kfix.output.common import indented_json
 from kfix.output.fix import summary_of
+from kfix.output.scan.json import go_escaped
 
 
 def merge(texts: Sequence[tuple[str, str]]) -> tuple[str, int]:
@@ -54,10 +56,8 @@ def _merge_scan(entries: list[dict[str, Any]]) -> tuple[str, int]:
                     key=lambda e: (e["filename"], e["failures"][0].get("loc", {}).get("line", 0)))
     failures = sum(len(e.get("failures", ())) for e in checks)
     code = 2 if errors else 1 if failures else 0
-    text = json.dumps(checks + errors, indent="\t", ensure_ascii=False)
-    # the Go encoder's escapes, as `kfix scan -o json` writes them
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n", code
+    text = go_escaped(indented_json(checks + errors, "\t"))  # as `kfix scan -o json` writes
+    return text + "\n", code
 
 
 def _merge_fix(reports: list[dict[str, Any]]) -> tuple[str, int]:

@@ -17,42 +17,69 @@ not: a message of several lines stays one annotation instead of breaking the log
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring
 
 from kfix.model import CheckResult, Finding, ScanResult
 from kfix.output import ReportOptions
 from kfix.output.common import summary
 
-_DATA_ESCAPES = {"%": "%25", "\r": "%0D", "\n": "%0A"}
-_PROPERTY_ESCAPES = {**_DATA_ESCAPES, ":": "%3A", ",": "%2C"}
+# GitHub's escapes, `%` first so the others' `%` stay as they are
+_DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
+_PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    lines = [line for check in result.results for line in _group(check)]
-    lines += [_command("error", p.file, p.line, p.message) for p in result.problems]
-    lines.append(summary(result))
-    return "".join(f"{line}\n" for line in lines)
+    # A file has a group per namespace and a namespace one per file: each name is
+    # escaped and quoted once.
+    files: dict[str, tuple[str, str]] = {}
+    namespaces: dict[str, str] = {}
+    lines = [_group(check, files, namespaces) for check in result.results]
+    lines += [_command("error", p.file, p.line, p.message) + "\n" for p in result.problems]
+    lines.append(summary(result) + "\n")
+    return "".join(lines)
 
 
-def _group(check: CheckResult) -> list[str]:
-    tests = check.successes + len(check.failures) + len(check.warnings) + len(check.exceptions)
-    # json.dumps quotes a name as Go's %q does, for any name a manifest can have.
-    title = (
-        f"Testing {json.dumps(check.file, ensure_ascii=False)} against {tests} policies"
-        f" in namespace {json.dumps(check.namespace, ensure_ascii=False)}"
+def _group(check: CheckResult, files: dict[str, tuple[str, str]],
+           namespaces: dict[str, str]) -> str:
+    """The check's lines, each ending in a newline."""
+    named = files.get(check.file)
+    if named is None:
+        named = files[check.file] = (_escape(check.file, _PROPERTY_ESCAPES), _quote(check.file))
+    file, quoted_file = named
+    quoted_namespace = namespaces.get(check.namespace)
+    if quoted_namespace is None:
+        quoted_namespace = namespaces[check.namespace] = _quote(check.namespace)
+    failures, warnings, exceptions = check.failures, check.warnings, check.exceptions
+    tests = check.successes + len(failures) + len(warnings) + len(exceptions)
+    findings = "".join([
+        f"{_annotation(level, file, check, finding)}\n"
+        for level, found in (("error", failures), ("warning", warnings), ("notice", exceptions))
+        for finding in found
+    ]) if failures or warnings or exceptions else ""
+    return (
+        f"::group::Testing {quoted_file} against {tests} policies"
+        f" in namespace {quoted_namespace}\n{findings}"
+        f"::notice file={file},line=1::Number of successful checks: {check.successes}\n"
+        "::endgroup::\n"
     )
-    return [
-        f"::group::{_escape(title, _DATA_ESCAPES)}",
-        *(_annotation("error", check, f) for f in check.failures),
-        *(_annotation("warning", check, f) for f in check.warnings),
-        *(_annotation("notice", check, f) for f in check.exceptions),
-        _command("notice", check.file, 1, f"Number of successful checks: {check.successes}"),
-        "::endgroup::",
-    ]
 
 
-def _annotation(level: str, check: CheckResult, finding: Finding) -> str:
-    return _command(level, finding.file or check.file, finding.line, finding.message)
+def _quote(name: str) -> str:
+    """`name` as Go's %q writes it in the group's title, escaped as a title's text.
+
+    encode_basestring is json.dumps(name, ensure_ascii=False) without the call's
+    overhead, and quotes any name a manifest can have as %q does. It writes CR and LF
+    as `\\r` and `\\n`, so `%` is the only one of _DATA_ESCAPES left to escape.
+    """
+    quoted: str = encode_basestring(name)
+    return quoted.replace("%", "%25") if "%" in quoted else quoted
+
+
+def _annotation(level: str, check_file: str, check: CheckResult, finding: Finding) -> str:
+    """`check_file` is the check's file, escaped."""
+    file = _escape(finding.file, _PROPERTY_ESCAPES) if finding.file else check_file
+    message = _escape(finding.message, _DATA_ESCAPES)
+    return f"::{level} file={file},line={finding.line or 1}::{message}"
 
 
 def _command(level: str, file: str, line: int, message: str) -> str:
@@ -60,5 +87,8 @@ def _command(level: str, file: str, line: int, message: str) -> str:
     return f"::{level} file={file},line={line or 1}::{_escape(message, _DATA_ESCAPES)}"
 
 
-def _escape(text: str, escapes: dict[str, str]) -> str:
-    return "".join(escapes.get(char, char) for char in text)
+def _escape(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, escaped in escapes:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text

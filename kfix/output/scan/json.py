@@ -17,12 +17,12 @@ Bytes match Go's encoder: map keys sorted, `<`, `>`, `&` escaped, other text as 
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring
 from typing import Any
 
 from kfix.model import CheckResult, Finding, Problem, ScanResult
 from kfix.output import ReportOptions
-from kfix.output.common import finding_metadata
+from kfix.output.common import finding_metadata, indented_json
 
 _GO_ESCAPES = {
     "<": "\\u003c",
@@ -31,30 +31,52 @@ _GO_ESCAPES = {
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
+_TAB = "\t"
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    entries = [_entry(check) for check in result.results]
-    entries += [_problem_entry(problem) for problem in result.problems]
-    text = json.dumps(entries, indent="\t", ensure_ascii=False)
-    # Safe on the whole text: these characters only ever occur inside JSON strings.
-    return "".join(_GO_ESCAPES.get(char, char) for char in text) + "\n"
+    # The text of json.dumps(entries, indent="\t", ensure_ascii=False), written faster:
+    # most entries are a file and namespace with successes alone, three fields written
+    # here; the findings go through indented_json at their depth.
+    quoted: dict[str, str] = {}  # each file and namespace name quoted once
+    entries = [_entry(check, quoted) for check in result.results]
+    entries += [_TAB + go_escaped(indented_json(_problem_entry(p), _TAB, 1))
+                for p in result.problems]
+    return "[\n" + ",\n".join(entries) + "\n]\n" if entries else "[]\n"
 
 
-def _entry(check: CheckResult) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "filename": "" if check.file == "-" else check.file,
-        "namespace": check.namespace,
-        "successes": check.successes,
-    }
-    for key, findings in (
-        ("warnings", check.warnings),
-        ("failures", check.failures),
-        ("exceptions", check.exceptions),
-    ):
-        if findings:
-            entry[key] = [_finding(f) for f in findings]
-    return entry
+def _entry(check: CheckResult, quoted: dict[str, str]) -> str:
+    """The entry's text, as an item of the top-level list."""
+    filename = "" if check.file == "-" else check.file
+    quoted_filename = quoted.get(filename)
+    if quoted_filename is None:
+        quoted_filename = quoted[filename] = go_escaped(encode_basestring(filename))
+    quoted_namespace = quoted.get(check.namespace)
+    if quoted_namespace is None:
+        quoted_namespace = quoted[check.namespace] = go_escaped(encode_basestring(check.namespace))
+    successes = check.successes
+    shown = str(successes) if type(successes) is int else indented_json(successes, _TAB)
+    entry = (f'\t{{\n\t\t"filename": {quoted_filename},\n\t\t"namespace": {quoted_namespace},'
+             f'\n\t\t"successes": {shown}')
+    if check.warnings or check.failures or check.exceptions:
+        for key, findings in (
+            ("warnings", check.warnings),
+            ("failures", check.failures),
+            ("exceptions", check.exceptions),
+        ):
+            if findings:
+                results = go_escaped(indented_json([_finding(f) for f in findings], _TAB, 2))
+                entry += f',\n\t\t"{key}": {results}'
+    return entry + "\n\t}"
+
+
+def go_escaped(text: str) -> str:
+    """JSON text as Go's encoder escapes it: safe on any JSON text, as these characters
+    only ever occur inside its strings."""
+    for char, escaped in _GO_ESCAPES.items():
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

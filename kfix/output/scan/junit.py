@@ -20,27 +20,31 @@ from kfix.output.junit import render as junit_xml
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    suites: dict[str, list[tuple[str, str | None]]] = {}
+    suites: dict[str, list[Case]] = {}
+    # per namespace: its suite's cases and their class
+    namespaces: dict[str, tuple[list[Case], str]] = {}
     for check in result.results:
-        cases = suites.setdefault(f"conftest.{check.namespace}", [])
-        for finding in (*check.warnings, *check.failures):
-            cases.append((_name(check.file, finding.message, options), finding.message))
-        cases += [(check.file, None)] * check.successes
+        known = namespaces.get(check.namespace)
+        if known is None:
+            name = f"conftest.{check.namespace}"
+            cases = suites.setdefault(name, [])
+            known = namespaces[check.namespace] = (cases, name.rsplit("/", 1)[-1])
+        cases, classname = known
+        if check.warnings or check.failures:
+            cases += [
+                Case(_name(check.file, f.message, options), classname, FAILURE, "Failed",
+                     f.message)
+                for f in (*check.warnings, *check.failures)
+            ]
+        if check.successes:
+            cases += [Case(check.file, classname)] * check.successes
     if result.problems:
         suites["kfix.errors"] = [
-            (_name(where(p.file, p.line), p.message, options), p.message) for p in result.problems
+            Case(_name(where(p.file, p.line), p.message, options), "kfix.errors", FAILURE,
+                 "Failed", p.message)
+            for p in result.problems
         ]
-    return junit_xml([
-        Suite(name, tuple(_case(name, case_name, failure) for case_name, failure in cases))
-        for name, cases in suites.items()
-    ])
-
-
-def _case(suite: str, name: str, failure: str | None) -> Case:
-    classname = suite.rsplit("/", 1)[-1]
-    if failure is None:
-        return Case(name, classname)
-    return Case(name, classname, FAILURE, "Failed", failure)
+    return junit_xml([Suite(name, tuple(cases)) for name, cases in suites.items()])
 
 
 def _name(subject: str, message: str, options: ReportOptions) -> str:

@@ -17,7 +17,7 @@ no policy, and code-scanning tools would list them as alerts.
 
 from __future__ import annotations
 
-import json
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ from urllib.parse import quote
 from kfix import __version__
 from kfix.model import EXCEPTION, FAILURE, WARNING, Finding, PolicyInfo, ScanResult
 from kfix.output import ReportOptions
-from kfix.output.common import finding_metadata, json_ready
+from kfix.output.common import Counts, finding_metadata, indented_json, json_ready
 
 _SCHEMA = (
     "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/main/sarif-2.1/schema/"
@@ -59,7 +59,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     ]
     rules = {policy_id: _rule(info) for policy_id, info in sorted(result.policies.items())}
     for finding in findings:
-        rules.setdefault(_rule_id(finding), _unknown_rule(finding))
+        if _rule_id(finding) not in rules:
+            rules[_rule_id(finding)] = _unknown_rule(finding)
     index = {rule_id: i for i, rule_id in enumerate(rules)}
     run = {
         "tool": {"driver": {"name": "kfix", "version": __version__, "rules": list(rules.values())}},
@@ -67,7 +68,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         "results": [_result(finding, index) for finding in findings],
     }
     log = {"version": "2.1.0", "$schema": _SCHEMA, "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return indented_json(log, "  ") + "\n"  # json.dumps(log, indent=2, ensure_ascii=False)
 
 
 def _rule_id(finding: Finding) -> str:
@@ -111,20 +112,26 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 
 def _location(file: str, line: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(PurePath(file).as_posix())}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(file)}}
     if line:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}
 
 
+@lru_cache(maxsize=4096)  # a file has a finding per policy it fails
+def _uri(file: str) -> str:
+    return quote(PurePath(file).as_posix())
+
+
 def _invocation(result: ScanResult) -> dict[str, Any]:
-    if result.count(FAILURE):
+    counts = Counts.of(result)
+    if counts.failures:
         description = "Policy violations found"
     elif result.problems:
         description = "Some inputs could not be read or parsed"
-    elif result.count(WARNING):
+    elif counts.warnings:
         description = "Policy warnings found"
-    elif result.count(EXCEPTION):
+    elif counts.exceptions:
         description = "Policy exceptions found"
     else:
         description = "No policy violations found"

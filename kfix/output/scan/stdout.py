@@ -16,9 +16,9 @@ the summary's error count, both only when some input could not be checked. With
 
 from __future__ import annotations
 
-from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
+from kfix.model import ScanResult
 from kfix.output import ReportOptions
-from kfix.output.common import paint, prefix, summary, where
+from kfix.output.common import Counts, paint, prefix, summary, where
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
@@ -27,6 +27,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         f"{paint('PRNT ', 'blue', color)}  {_located(p.location, p.message)}" for p in result.prints
     ]
     for check in result.results:
+        if not (check.warnings or check.failures or check.exceptions):
+            continue  # most checks: successes alone, which print nothing
         head = prefix(check.file, check.namespace)
         lines += [f"{paint('WARN', 'yellow', color)} {head} {f.message}" for f in check.warnings]
         lines += [f"{paint('FAIL', 'red', color)} {head} {f.message}" for f in check.failures]
@@ -38,7 +40,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         f"{paint('ERR ', 'red', color)} - {where(p.file, p.line)} - {p.message}"
         for p in result.problems
     ]
-    report = "\n".join([*lines, "", paint(summary(result), _summary_color(result), color)]) + "\n"
+    counts = Counts.of(result)
+    closing = paint(summary(result, counts), _summary_color(result, counts), color)
+    report = "\n".join([*lines, "", closing]) + "\n"
     return render_trace(result, options) + report if options.trace else report
 
 
@@ -64,9 +68,9 @@ def _located(location: str, message: str) -> str:
     return f"{location}: {message}" if location else message
 
 
-def _summary_color(result: ScanResult) -> str:
-    if result.count(FAILURE) or result.problems:
+def _summary_color(result: ScanResult, counts: Counts) -> str:
+    if counts.failures or result.problems:
         return "red"
-    if result.count(WARNING):
+    if counts.warnings:
         return "yellow"
-    return "cyan" if result.count(EXCEPTION) else "green"
+    return "cyan" if counts.exceptions else "green"

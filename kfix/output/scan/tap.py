@@ -31,6 +31,15 @@ def render(result: ScanResult, options: ReportOptions) -> str:
 
 def _block(check: CheckResult) -> str:
     head = prefix(check.file, check.namespace)
+    if not (check.failures or check.warnings or check.exceptions):
+        # most checks: successes alone, numbered here without _numbered's lists
+        count = check.successes
+        if count == 1:
+            return f"1..1\n# successes\nok 1 {head} SUCCESS\n"
+        if not count:
+            return ""
+        lines = [f"ok {number} {head} SUCCESS\n" for number in range(1, count + 1)]
+        return f"1..{count}\n# successes\n" + "".join(lines)
     return _numbered(
         [
             ("", "not ok", [f"{head} {f.message}" for f in check.failures]),
