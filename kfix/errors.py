@@ -54,6 +54,10 @@ class EvalError(KfixError):
         self.builtin = builtin
 
 
+class EvaluationTimeout(KfixError):
+    """A query ran past --timeout, or was interrupted: the engine cannot be used again."""
+
+
 class UsageError(KfixError):
     """Options that cannot work together, or input that is missing."""
 

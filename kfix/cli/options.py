@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kfix.engine import BACKENDS
+from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
 from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,6 +108,11 @@ profile = click.option(
 min_severity = click.option(
     "--severity", "min_severity", type=click.Choice(SEVERITIES),
     help="Only policies of at least this severity.")
+timeout = click.option(
+    "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+    metavar="SECONDS",
+    help="Stop with an error when one query of the engine takes longer (a policy that does "
+         "not terminate); 0: no limit.")
 strict = click.option(
     "--strict", is_flag=True,
     help="OPA strict mode: reject unused imports and unused local assignments (v1 already "
@@ -161,5 +166,5 @@ llm = together(
 
 inputs = together(paths, ignore, combine, jobs, shard)
 policies = together(policy_paths, namespaces, all_namespaces, gatekeeper_paths, data_paths,
-                    rego_version, engine, show_builtin_errors, allow_network, capabilities,
-                    profile, min_severity, strict)
+                    rego_version, engine, timeout, show_builtin_errors, allow_network,
+                    capabilities, profile, min_severity, strict)

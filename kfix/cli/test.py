@@ -19,6 +19,7 @@ OPA_TEST_ERROR_EXIT = 1  # opa test exits 1 when policies do not load, 2 when te
 @options.data_paths
 @options.rego_version
 @options.engine
+@options.timeout
 @options.allow_network
 @options.capabilities
 @options.strict

@@ -16,10 +16,12 @@ from kfix.output.verify import REPORTS
 @options.verbose
 @options.coverage
 @options.engine
+@options.timeout
 @options.allow_network
 @options.output(REPORTS, default="pretty")
 def verify_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverage: bool,
-                   engine: str | None, allow_network: bool, output: str) -> None:
+                   engine: str | None, timeout: float, allow_network: bool,
+                   output: str) -> None:
     """Run Gatekeeper test suites, as `gator verify` does.
 
     PATHS are Suite files (test.gatekeeper.sh/v1alpha1) or directories searched
@@ -40,6 +42,7 @@ def verify_command(paths: tuple[str, ...], run: str | None, verbose: bool, cover
     if not paths:
         raise click.UsageError("give at least one suite file or directory")
     result = verify(paths, VerifyOptions(run=run, engine=engine, coverage=coverage,
-                                         lint=LintOptions(allow_network=allow_network)))
+                                         lint=LintOptions(allow_network=allow_network),
+                                         timeout=timeout))
     click.echo(REPORTS[output](result, ReportOptions(verbose=verbose)), nl=False)
     sys.exit(result.exit_code)

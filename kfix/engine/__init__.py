@@ -61,19 +61,25 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def _embedded() -> Engine:
+# seconds a query may take before the run stops (--timeout; 0: no limit)
+DEFAULT_TIMEOUT = 60.0
+
+
+def _embedded(timeout: float | None) -> Engine:
     from kfix.engine.embedded import EmbeddedEngine
 
-    return EmbeddedEngine()
+    return EmbeddedEngine(timeout)
 
 
-def _opa_binary() -> Engine:
+def _opa_binary(timeout: float | None) -> Engine:
     from kfix.engine.opa_binary import OpaBinaryEngine
 
-    return OpaBinaryEngine()
+    return OpaBinaryEngine(timeout=timeout)
 
 
-BACKENDS: dict[str, Callable[[], Engine]] = {"embedded": _embedded, "opa": _opa_binary}
+BACKENDS: dict[str, Callable[[float | None], Engine]] = {
+    "embedded": _embedded, "opa": _opa_binary,
+}
 
 INSTALL_HINT = (
     "no Rego engine available: install the embedded one with "
@@ -82,13 +88,14 @@ INSTALL_HINT = (
 )
 
 
-def select_engine(name: str | None = None) -> Engine:
-    """The named backend, or the embedded one, falling back to `opa` on PATH."""
+def select_engine(name: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Engine:
+    """The named backend, or the embedded one, falling back to `opa` on PATH; each query
+    it answers may take `timeout` seconds (0 or None: no limit)."""
     if name:
-        return BACKENDS[name]()
+        return BACKENDS[name](timeout)
     try:
-        return _embedded()
+        return _embedded(timeout)
     except EngineUnavailable:
         if shutil.which("opa"):
-            return _opa_binary()
+            return _opa_binary(timeout)
         raise EngineUnavailable(INSTALL_HINT) from None

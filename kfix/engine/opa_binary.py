@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kfix.engine import Answer, Builtin
-from kfix.errors import EngineUnavailable, EvalError, KfixError, PolicyError
+from kfix.errors import EngineUnavailable, EvalError, EvaluationTimeout, KfixError, PolicyError
 
 _VERSION = re.compile(r"^Version:\s*(\S+)", re.MULTILINE)
 _PRINT = re.compile(r"^(?P<loc>\S+:\d+): (?P<message>.*)$")
@@ -28,7 +28,8 @@ class OpaBinaryEngine:
     batch_size = 128  # each query starts `opa eval`: ask about many documents at once
     plain_input_faster = False  # a process per document would cost far more
 
-    def __init__(self, binary: str | None = None) -> None:
+    def __init__(self, binary: str | None = None, timeout: float | None = None) -> None:
+        self._timeout = timeout or None
         found = binary or shutil.which("opa")
         if not found:
             raise EngineUnavailable("`opa` is not on PATH; install it or use --engine embedded")
@@ -90,7 +91,11 @@ class OpaBinaryEngine:
     def _run(self, args: list[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run([self._binary, *args], input=stdin, capture_output=True,
-                                  text=True, check=False)
+                                  text=True, check=False, timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            raise EvaluationTimeout(f"evaluation took longer than --timeout "
+                                    f"{self._timeout:g} s: a policy may not terminate "
+                                    "(raise --timeout, or 0 for none)") from None
         except OSError as exc:
             raise EngineUnavailable(f"cannot run {self._binary}: {exc}") from None
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kfix.engine import Engine, select_engine
+from kfix.engine import DEFAULT_TIMEOUT, Engine, select_engine
 from kfix.engine.lint import LintOptions, check
 from kfix.errors import EvalError, PolicyError
 from kfix.evaluate.rules import BATCH_SIZE, Evaluation
@@ -50,7 +50,7 @@ class Checker:
     def __init__(self, library: Library, engine: str | None = None,
                  lint: LintOptions | None = None, data: Mapping[str, Any] | None = None,
                  namespaces: Mapping[str, Mapping[str, Any]] | None = None,
-                 coverage: bool = False):
+                 coverage: bool = False, timeout: float | None = DEFAULT_TIMEOUT):
         self.problems: list[Problem] = list(library.problems)
         self.coverage = coverage
         self.coverage_reports: list[dict[str, Any]] = []  # by template file, not module
@@ -58,6 +58,7 @@ class Checker:
         # Namespace objects for namespaceSelector: those of the run, also while a fix
         # is verified on a few patched documents
         self.namespaces = namespaces or {}
+        self._timeout = timeout
         self._engine = self._open(library, engine, lint or LintOptions(), data or {})
 
     def _open(self, library: Library, name: str | None, lint: LintOptions,
@@ -70,7 +71,7 @@ class Checker:
                                   for e in errors]
                 library = _without(library, {e.file for e in errors})
                 self.library = library
-            engine = select_engine(name)
+            engine = select_engine(name, self._timeout)
             try:
                 engine.load(library.modules, data, {})
                 return engine
@@ -209,13 +210,14 @@ def _without(library: Library, modules: set[str]) -> Library:
 
 @contextmanager
 def checker(library: Library, engine: str | None, lint: LintOptions,
-            documents: Sequence[Document] = ()) -> Iterator[Checker]:
+            documents: Sequence[Document] = (),
+            timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[Checker]:
     """A Checker for a run over these documents: they are `data.inventory`, and their
     Namespaces are what namespaceSelector sees. Closed after."""
     contents = [d.content for d in documents]
     uses = any(t.uses_inventory for t in library.templates.values())
     data = {"inventory": inventory(contents)} if uses else {}
-    made = Checker(library, engine, lint, data, namespaces_of(contents))
+    made = Checker(library, engine, lint, data, namespaces_of(contents), timeout=timeout)
     try:
         yield made
     finally:

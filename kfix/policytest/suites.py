@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfix.engine import DEFAULT_TIMEOUT
 from kfix.engine.lint import LintOptions
 from kfix.errors import KfixError, UsageError
 from kfix.gatekeeper.evaluate import Checker, Violation
@@ -55,6 +56,7 @@ class VerifyOptions:
     engine: str | None = None
     lint: LintOptions = field(default_factory=LintOptions)
     coverage: bool = False
+    timeout: float = DEFAULT_TIMEOUT  # seconds a query may take; 0: no limit
 
 
 class Filter:
@@ -161,7 +163,7 @@ class _Runner:
                               "the template's schema must reject it",
                               seconds=time.perf_counter() - started)
         checker = Checker(library, self.options.engine, self.options.lint,
-                          coverage=self.options.coverage)
+                          coverage=self.options.coverage, timeout=self.options.timeout)
         try:
             if checker.problems:
                 return TestResult(name, FAILED, str(checker.problems[0]),

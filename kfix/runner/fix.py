@@ -118,7 +118,7 @@ def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -
         loaded = stack.enter_context(loaded_files(files))
         documents = [doc for f in loaded for doc in f.documents]
         gatekeeper = None if library is None else stack.enter_context(gatekeeper_checker(
-            library, options.scan.engine, options.scan.lint, documents))
+            library, options.scan.engine, options.scan.lint, documents, options.scan.timeout))
 
         def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
             found, evaluation = detect(engine, plan, documents)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
-from kfix.engine import Engine, conftest_builtins, select_engine
+from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
 from kfix.evaluate.rules import Evaluation, Plan, evaluate
 from kfix.evaluate.split import DefinitionSplitter
@@ -46,6 +46,7 @@ class ScanOptions:
     min_severity: str | None = None  # low, medium, high, critical
     gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
     shard: tuple[int, int] | None = None  # (I, N): only part I of a stable N-way split
+    timeout: float = DEFAULT_TIMEOUT  # seconds a query may take; 0: no limit
 
     @property
     def lint(self) -> LintOptions:
@@ -153,7 +154,7 @@ def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
 
 def open_engine(modules: Mapping[str, str], options: ScanOptions) -> Engine:
     """An engine with these modules and every data file compiled in, ready for queries."""
-    engine = select_engine(options.engine)
+    engine = select_engine(options.engine, options.timeout)
     builtins = conftest_builtins.builtins(modules)
     try:
         engine.load(modules, data_files.load(options.data_paths), builtins)
@@ -283,7 +284,8 @@ def _gatekeeper(library: Library | None, files: Sequence[tuple[str, Sequence[Doc
     if library is None:
         return None
     documents = [doc for _, docs in files for doc in docs]
-    with gatekeeper_checker(library, options.engine, options.lint, documents) as checker:
+    with gatekeeper_checker(library, options.engine, options.lint, documents,
+                            options.timeout) as checker:
         return checker.check_files(files)
 
 
