@@ -12,7 +12,10 @@ import fnmatch
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 import jinja2
 import jsonpatch
 import yaml
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kfix import pointer as jp
@@ -30,6 +34,7 @@ from kfix.patch.evidence import Bindings
 
 MAX_OUTPUT = 64 * 1024
 MAX_OPS = 256
+RENDER_SECONDS = 2.0  # one fragment's rendering, for one finding
 _ALLOW_REMOVE = re.compile(r"\{#-?\s*kfix:\s*allow-remove\s*-?#\}")
 
 
@@ -76,7 +81,7 @@ class Fragments:
         self._bindings = bindings or Bindings()  # ServiceAccounts the inputs bind to roles
         self._drafter = drafter  # `kfix fix --llm`: asked when no fragment exists
         self._params = dict(params or {})
-        self._environment = ImmutableSandboxedEnvironment(
+        self._environment = _Sandbox(
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._cache: dict[str, Fragment | FragmentError] = {}
@@ -153,16 +158,75 @@ class Fragments:
             **helpers(document),
         }
         try:
-            text = fragment.template.render(context)
-        except Declined:
+            with _deadline(RENDER_SECONDS):
+                text = _bounded(fragment.template.generate(context), fragment.path)
+        except (Declined, FragmentError):
             raise
         except jinja2.TemplateError as exc:
             line = _template_line(exc, fragment.path)
             raise FragmentError(_describe(exc), fragment.path, line) from None
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        except RecursionError:
+            raise FragmentError("recursion too deep", fragment.path) from None
+        except Exception as exc:  # whatever a template does wrong fails its finding only
             raise FragmentError(f"{type(exc).__name__}: {exc}", fragment.path,
                                 _template_line(exc, fragment.path)) from None
         return parse_operations(text, fragment.path)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the operators that can allocate without bound
+    checked before they run: `"a" * 10**9` or `9 ** 10**8` is refused, not computed."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                   right: Any) -> Any:
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if (isinstance(sized, str | list | tuple) and isinstance(count, int)
+                        and len(sized) * count > MAX_OUTPUT):
+                    raise SecurityError(f"the result would exceed {MAX_OUTPUT:,} items")
+        elif (operator == "**" and isinstance(right, int | float) and abs(right) > 1024
+              and isinstance(left, int | float) and abs(left) > 1):
+            raise SecurityError("the power is too large")
+        return super().call_binop(context, operator, left, right)
+
+
+class _TimedOut(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _TimedOut in a template that runs too long; only the main thread can be
+    interrupted so (a worker process's main thread included)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signal: int, _frame: Any) -> None:
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _TimedOut:
+        raise TimeoutError(f"rendering took longer than {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _bounded(chunks: Iterator[str], path: str) -> str:
+    """The rendered text, stopped as soon as it is longer than MAX_OUTPUT."""
+    pieces, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise FragmentError(f"rendered more than {MAX_OUTPUT:,} bytes", path)
+        pieces.append(chunk)
+    return "".join(pieces)
 
 
 def _model_operations(fragment: Fragment, document: Mapping[str, Any],
