@@ -7,11 +7,14 @@ by its result, never by the library.
 | 1    | findings or failures remain (see each command for its own table)            |
 | 2    | an error of input, policy, engine, write or usage: `kfix: error: ...`       |
 | 130  | interrupted (Ctrl-C); temporary files are removed on the way out            |
+| 141  | the reader of the output went away (`kfix ... | head`), as SIGPIPE would   |
 | 3    | a bug in kfix: `kfix: unexpected error: ...`, a traceback with --debug      |
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from typing import Any
 
@@ -23,6 +26,7 @@ from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
 INTERRUPTED_EXIT = 130
+CLOSED_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell shows for a tool its pipe ended
 BUG_EXIT = 3
 # a command whose compatibility asks for another code for errors sets it here (kfix test: 1)
 ERROR_EXIT_KEY = "kfix.error_exit"
@@ -60,6 +64,10 @@ class KfixGroup(click.Group):
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nkfix: interrupted", err=True)
             ctx.exit(INTERRUPTED_EXIT)
+        except BrokenPipeError:  # quietly: nobody reads what is left to print
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(CLOSED_PIPE_EXIT)
         except KfixError as exc:
             errors = exc.all() if isinstance(exc, PolicyError) else (exc,)
             for error in errors:
