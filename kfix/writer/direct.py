@@ -117,8 +117,10 @@ class _Document:
         holder, parent = self._node(segments[:-1])
         key = segments[-1]
         if isinstance(parent, yaml.CollectionNode) and parent.flow_style and not parent.value:
-            if kind != "add" or holder is None:
+            if kind != "add":
                 raise Unsupported("operations that do not fit the document")
+            if holder is None:
+                raise Unsupported("an empty flow collection in a sequence filled")
             # `key: {}` or `key: []` filled: it becomes a block collection
             self._replace(holder, parent, {key: value} if isinstance(parent, yaml.MappingNode)
                           else [value])
@@ -166,6 +168,10 @@ class _Document:
             else:
                 self._edit([self._lines(start, end)])
         elif index == 0 and _DASH.fullmatch(before):  # `- key: value`: the next key moves up
+            if len(mapping.value) == 1:
+                end = self._last_line_end(value)
+                self._edit([(key.start_mark.index, self._content_end(end), "{}")])
+                return
             following = mapping.value[1][0]
             between = self.text[key.start_mark.index : following.start_mark.index]
             if "#" in between or not self._starts_line(following):
