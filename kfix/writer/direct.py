@@ -36,9 +36,45 @@ from kfix.writer.render import (
 
 __all__ = ["Unsupported", "patched"]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN = "tag:kfix,2026:plain"  # a plain scalar not yet resolved (`_tag` resolves it)
+_RESOLVER = yaml.resolver.Resolver()
+
+
+# the base is picked at run time: libyaml's loader when PyYAML was built with it
+class _Composer(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's composer, leaving plain scalars unresolved: the document is composed
+    again after every edit, and resolving every scalar each time would take most of it."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
+
+
+def _tag(node: yaml.Node) -> str:
+    """The node's tag, as the loader resolves it."""
+    if node.tag != _PLAIN:
+        return node.tag
+    # types-PyYAML leaves BaseResolver.resolve unannotated
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
+
+
+def _resolved(node: yaml.Node) -> yaml.Node:
+    """The node with every plain scalar under it resolved, to be constructed."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            current.tag = _tag(current)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(item for pair in current.value for item in pair)
+    return node
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 _DASH = re.compile(r"( *)-( +)")
 _BLOCK_HEADER = re.compile(r"[|>]([1-9][+-]?|[+-][1-9]?)?")
@@ -254,7 +290,7 @@ class _Document:
     def _replace(
         self, key: yaml.Node | None, node: yaml.Node, value: Any, *, flow: bool = False
     ) -> None:
-        if same(_Reader("").construct_document(node), value):
+        if same(_Reader("").construct_document(_resolved(node)), value):
             return  # the value is there already: it keeps its spelling
         start, end = node.start_mark.index, node.end_mark.index
         if isinstance(node, yaml.CollectionNode) and not node.flow_style:
@@ -416,7 +452,7 @@ class _Document:
     @staticmethod
     def _compose(text: str) -> yaml.Node:
         try:
-            root = yaml.compose(text, Loader=_Loader)
+            root = yaml.compose(text, Loader=_Composer)
         except yaml.YAMLError:
             raise Unsupported("an edit that does not parse") from None
         if not isinstance(root, yaml.MappingNode) or root.flow_style:
@@ -438,20 +474,23 @@ class _Document:
             if isinstance(node, yaml.SequenceNode):
                 stack.extend(node.value)
             elif isinstance(node, yaml.MappingNode):
-                seen = set()
+                seen: dict[str, list[yaml.Node]] = {}  # key text → the keys spelling it
                 for key, value in node.value:
-                    if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
+                    if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG or (
+                        key.tag == _PLAIN and key.value == "<<"
+                    ):
                         raise Unsupported("merge or complex keys")
-                    if (key.tag, key.value) in seen:
+                    same_text = seen.setdefault(key.value, [])
+                    if same_text and _tag(key) in [_tag(other) for other in same_text]:
                         raise Unsupported("duplicate keys")
-                    seen.add((key.tag, key.value))
+                    same_text.append(key)
                     stack += [key, value]
 
 
 def _member(mapping: yaml.MappingNode, key: str) -> int | None:
     """The position of `key` among the mapping's keys (string keys only, as JSON's)."""
     for index, (node, _value) in enumerate(mapping.value):
-        if node.value == key and node.tag == _STR_TAG:
+        if node.value == key and _tag(node) == _STR_TAG:
             return index
     return None
 
