@@ -171,8 +171,8 @@ def _string(text: str, *, flow: bool, prefer: str | None) -> str:
     plain = analysis.allow_flow_plain if flow else analysis.allow_block_plain
     if plain and one_line and text:
         return text
-    if single:
-        return "'" + text.replace("'", "''") + "'"
+    if single and "'" not in text:  # `'it''s'` is no one's choice: "it's"
+        return "'" + text + "'"
     return double_quoted(text)
 
 
