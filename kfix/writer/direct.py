@@ -40,6 +40,9 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN = "tag:kfix,2026:plain"  # a plain scalar not yet resolved (`_tag` resolves it)
 _RESOLVER = yaml.resolver.Resolver()
+_ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_DASH = re.compile(r"( *)-( +)")
+_BLOCK_HEADER = re.compile(r"[|>]([1-9][+-]?|[+-][1-9]?)?")
 
 
 # the base is picked at run time: libyaml's loader when PyYAML was built with it
@@ -75,9 +78,7 @@ def _resolved(node: yaml.Node) -> yaml.Node:
         elif isinstance(current, yaml.MappingNode):
             stack.extend(item for pair in current.value for item in pair)
     return node
-_ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_DASH = re.compile(r"( *)-( +)")
-_BLOCK_HEADER = re.compile(r"[|>]([1-9][+-]?|[+-][1-9]?)?")
+
 
 
 class _Reader(yaml.SafeLoader):

@@ -265,6 +265,9 @@ def test_removing_the_first_key_of_an_item_moves_the_next_up_to_the_dash() -> No
                          {"op": "remove", "path": "/spec/containers/0/ports/1/hostPort"}])
     assert after == "kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n" \
         "    - containerPort: 80\n    - containerPort: 9090\n"
+    only = "kind: Pod\nspec:\n  ports:\n  - hostPort: 80\n  - containerPort: 9\n"
+    after = write(only, [{"op": "remove", "path": "/spec/ports/0/hostPort"}])
+    assert after == "kind: Pod\nspec:\n  ports:\n  - {}\n  - containerPort: 9\n"
 
 
 def test_a_mapping_emptied_and_filled_again_stays_block_style() -> None:
