@@ -17,6 +17,7 @@ from kfix.model import FIX_STATUSES, FIXED
 from kfix.patch.verify import identity
 from kfix.runner.fix import FixOptions, fix
 from kfix.runner.scan import ScanOptions, scan
+from kfix.writer import tally
 from kfix.writer.files import WriteMode, write_changes
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -26,6 +27,7 @@ def run(corpus: str, jobs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="kfix-bench-") as scratch:
         copy = Path(scratch) / "corpus"
         shutil.copytree(corpus, copy)
+        tally.reset()
         started = time.perf_counter()
         result = fix([str(copy)], FixOptions(scan=ScanOptions(jobs=jobs)))
         fixed_at = time.perf_counter()
@@ -43,6 +45,7 @@ def run(corpus: str, jobs: int) -> None:
               f"{len(result.changes)} files changed, {len(result.problems)} problems")
         print(f"  stages, summed over workers: {split}; disk write {write:.2f} s; "
               f"other {max(wall * jobs - busy - write, 0):.2f} s")
+        print(f"  {_ways(jobs)}")
         rescan = scan([str(copy)], ScanOptions(jobs=jobs))
         remaining = {
             (f.file, f.document, *identity(f))
@@ -57,6 +60,19 @@ def run(corpus: str, jobs: int) -> None:
         second = fix([str(copy)], FixOptions(scan=ScanOptions(jobs=jobs)))
         print(f"  second run: {len(second.changes)} files would change, "
               f"{second.count(FIXED)} findings fixed")
+
+
+def _ways(jobs: int) -> str:
+    """How the changed YAML documents were written (counted in this process only)."""
+    if jobs > 1:
+        return "documents written: counted in the workers, see --jobs 1"
+    counts = tally.counts()
+    spliced = counts.pop(tally.SPLICED, 0)
+    fallback = sum(counts.values())
+    reasons = ", ".join(f"{n} {k.removeprefix(tally.ROUND_TRIP)}"
+                        for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return (f"documents written: {spliced} spliced as text, {fallback} by the round trip"
+            + (f" ({reasons})" if reasons else ""))
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ are spliced back untouched.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +32,18 @@ def apply_to_text(text: str, path: str, patches: Mapping[int, Sequence[Mapping[s
         return text
     if path.endswith(".json"):
         return apply_to_json(text, path, changed)
+    # the node trees composed here hold no cycles, yet while `kfix fix` keeps every loaded
+    # file's trees alive each collection walks them all: pause it, as the loader does
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _apply_to_yaml(text, path, changed)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _apply_to_yaml(text: str, path: str, changed: Mapping[int, Sequence[Mapping[str, Any]]]) -> str:
     spans = document_spans(text)
     pieces: list[str] = []
     cursor = 0

@@ -1,8 +1,9 @@
-"""One YAML document patched with ruamel.yaml's round trip, in the style it is written in.
+"""One YAML document patched: as text edits (`direct`), else with ruamel.yaml's round trip.
 
-ruamel writes one indentation per document, so only the lines the patch changed are
-taken from its output (`splice`); the document must read back, with kfix's own loader,
-as exactly the patched content.
+The text splicer handles the common operations; for the rest, ruamel writes one
+indentation per document, so only the lines the patch changed are taken from its
+output (`splice`). Either way the document must read back, with kfix's own loader, as
+exactly the patched content.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from ruamel.yaml.representer import RoundTripRepresenter
 
 from kfix.errors import WriteError
 from kfix.load.manifests import parse
+from kfix.model import Document
+from kfix.writer import direct, tally
 from kfix.writer.comments import key_position
 from kfix.writer.operations import apply_ops, same
+from kfix.writer.render import Unsupported
 from kfix.writer.splice import least_changed, normalised, restored
 from kfix.writer.style import Null
 
@@ -32,17 +36,36 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 def patch_document(text: str, path: str, line: int, ops: Sequence[Mapping[str, Any]]) -> str:
     """One document's new text; `line` is where it starts in the file, for errors.
 
+    The text splicer's edits are taken when it can make them and they read back as the
+    patched content; otherwise (the reason is tallied) the round trip patches it.
+    """
+    document = _document(text, path, line)  # as written: a final line break can matter
+    expected = apply_ops(
+        document.content, None, ops, path, lambda pointer: line + document.line_of(pointer) - 1
+    )
+    try:
+        spliced = direct.patched(text, ops)
+    except Unsupported as exc:
+        reason = exc.reason
+    else:
+        if _reads_as(path, spliced, expected):
+            tally.record(tally.SPLICED)
+            return spliced
+        reason = "a splice that does not read back as patched"
+    tally.record(tally.ROUND_TRIP + reason)
+    return _round_tripped(text, path, line, ops)
+
+
+def _round_tripped(text: str, path: str, line: int, ops: Sequence[Mapping[str, Any]]) -> str:
+    """The document patched through ruamel's round trip.
+
     ruamel writes one indentation per document, so it would re-indent lines that stray
     from the most common style: only the lines the patch changed are taken from its
     output, the rest stay as written. When that cannot be worked out, ruamel's whole
     rendering is used. Either way the result must read back as the patched content.
     """
     source = normalised(text)
-    loaded = parse(path, source)
-    if loaded.problem or not loaded.documents:
-        reason = loaded.problem.message if loaded.problem else "it is not a mapping"
-        raise WriteError(f"cannot patch this document: {reason}", path, line)
-    document = loaded.documents[0]
+    document = _document(source, path, line)
     yaml_rt, tree = _round_trip(source, path, line)
     before = _dump(yaml_rt, tree)
     expected = apply_ops(
@@ -54,6 +77,14 @@ def patch_document(text: str, path: str, line: int, ops: Sequence[Mapping[str, A
     if result is None:
         raise WriteError("the patched document does not read back as patched", path, line)
     return restored(result, text)
+
+
+def _document(source: str, path: str, line: int) -> Document:
+    loaded = parse(path, source)
+    if loaded.problem or not loaded.documents:
+        reason = loaded.problem.message if loaded.problem else "it is not a mapping"
+        raise WriteError(f"cannot patch this document: {reason}", path, line)
+    return loaded.documents[0]
 
 
 def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
