@@ -6,9 +6,10 @@ client machinery it does not use.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -143,7 +144,8 @@ def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -
         if dry_run is not None:
             _dry_run(dry_run, states)
         changed_at = time.perf_counter()
-        changes = _changes(loaded, states, problems)
+        with _collector_paused():  # the run's documents and node trees hold no cycles
+            changes = _changes(loaded, states, problems)
         loop.timings["write"] = time.perf_counter() - changed_at
     resolutions = [o for state in states for o in _in_order(state)]
     return FixResult(
@@ -178,6 +180,17 @@ def _unfix(states: Iterable[DocumentState], reason: str) -> None:
             if outcome.status == FIXED:
                 state.settled[key] = replace(outcome, status=REJECTED, reason=reason)
         state.content, state.operations = state.original.content, []
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _changes(

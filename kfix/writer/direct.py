@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from kfix import pointer as jp
-from kfix.writer.operations import _Failed, _patch, same
+from kfix.writer.operations import PatchFailed, patch_value, same
 from kfix.writer.render import (
     Unsupported,
     block_lines,
@@ -126,8 +126,8 @@ def _folded(ops: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, str, Any]]:
                     relative = inner["path"][len(pointer) :]
                     try:
                         inner_value = copy.deepcopy(inner.get("value"))
-                        value = _patch(value, inner["op"], relative, inner_value)
-                    except _Failed:
+                        value = patch_value(value, inner["op"], relative, inner_value)
+                    except PatchFailed:
                         raise Unsupported("operations that do not fit the document") from None
                 position += 1
         yield kind, pointer, value

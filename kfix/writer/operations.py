@@ -19,7 +19,7 @@ from kfix.writer.style import styled, styled_key
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-class _Failed(Exception):
+class PatchFailed(Exception):
     """One operation cannot be applied; becomes a WriteError naming file and pointer."""
 
 
@@ -41,13 +41,13 @@ def apply_ops(
             if kind == "test":
                 current = jp.resolve(plain, pointer)
                 if current is jp.MISSING or not same(current, value):
-                    raise _Failed("the value differs")
+                    raise PatchFailed("the value differs")
                 continue
             unchanged = _already(plain, kind, pointer, value)
-            plain = _patch(plain, kind, pointer, copy.deepcopy(value))
+            plain = patch_value(plain, kind, pointer, copy.deepcopy(value))
             if tree is not None and not unchanged:
-                tree = _patch(tree, kind, pointer, styled(value))
-        except _Failed as exc:
+                tree = patch_value(tree, kind, pointer, styled(value))
+        except PatchFailed as exc:
             message = f"cannot {kind} {pointer or '/'}: {exc}"
             raise WriteError(message, path, line_of(pointer)) from None
     return plain
@@ -71,17 +71,17 @@ def _already(plain: Any, kind: str, pointer: str, value: Any) -> bool:
     return False
 
 
-def _patch(root: Any, kind: str, pointer: str, value: Any) -> Any:
+def patch_value(root: Any, kind: str, pointer: str, value: Any) -> Any:
     """RFC 6902 add, replace or remove on dicts and lists (ruamel's included); the new root."""
     if not pointer:
         if kind == "remove":
-            raise _Failed("the document itself cannot be removed")
+            raise PatchFailed("the document itself cannot be removed")
         return value
     parent = jp.resolve(root, jp.parent(pointer))
     key = jp.split(pointer)[-1]
     if isinstance(parent, dict):
         if kind != "add" and key not in parent:
-            raise _Failed("no such member")
+            raise PatchFailed("no such member")
         if kind == "remove":
             _remove(parent, list(parent).index(key))
         else:
@@ -94,15 +94,15 @@ def _patch(root: Any, kind: str, pointer: str, value: Any) -> Any:
         else:
             _put(parent, _index(key, len(parent)), value)
     elif parent is jp.MISSING:
-        raise _Failed(f"{jp.parent(pointer) or 'the document'} does not exist")
+        raise PatchFailed(f"{jp.parent(pointer) or 'the document'} does not exist")
     else:
-        raise _Failed(f"{jp.parent(pointer)} is neither an object nor an array")
+        raise PatchFailed(f"{jp.parent(pointer)} is neither an object nor an array")
     return root
 
 
 def _index(segment: str, size: int) -> int:
     if not _INDEX.fullmatch(segment) or int(segment) >= size:
-        raise _Failed(f"{segment!r} is not an index of this array")
+        raise PatchFailed(f"{segment!r} is not an index of this array")
     return int(segment)
 
 

@@ -13,7 +13,7 @@ import pytest
 from kfix.errors import WriteError
 from kfix.load import manifests
 from kfix.writer import direct, tally
-from kfix.writer.operations import _patch
+from kfix.writer.operations import patch_value
 from kfix.writer.text import apply_to_text
 
 DEPLOYMENT = """\
@@ -433,7 +433,7 @@ def test_what_the_splicer_leaves_to_the_round_trip(
     assert said == reason
     expected = content(text)
     for op in ops:  # the round trip's own proof held; check the content once more
-        expected = _patch(expected, op["op"], op["path"], op.get("value"))
+        expected = patch_value(expected, op["op"], op["path"], op.get("value"))
     assert content(after) == expected
 
 
