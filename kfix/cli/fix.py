@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 @click.option("--kubeconfig", type=click.Path(dir_okay=False),
               help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
 @click.option("--context", help="kubeconfig context for --server-dry-run.")
-@click.option("--interactive", is_flag=True, help="Show each file's change and ask first.")
+@click.option("--interactive", is_flag=True,
+              help="Show each file's change on the terminal and ask before writing it "
+                   "(implies --write unless --output-dir is given).")
 @click.option("--llm", "use_llm", is_flag=True,
               help="Ask a model for a patch where no fragment exists; it is verified like "
                    "any fix, and values the policy leaves to people are only suggested.")
@@ -69,21 +71,31 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     is also rejected when it would break a runtime invariant the API server or the
     kubelet enforces beyond the schema.
 
-    Exit codes: 0 no unfixed failure remains; 1 some remain (suggested ones too); 2
-    inputs that cannot be read, fixed files that cannot be written, policy, engine,
-    dry-run or usage errors; 130 interrupted.
+    Before a file is replaced it must still hold what kfix read (else `changed on
+    disk`), under an advisory lock; a file that cannot be written is reported and the
+    others are still written.
+
+    Exit codes: 0 no unfixed failure remains; 1 some remain (suggested or declined ones
+    too); 2 inputs that cannot be read, fixed files that cannot be written, policy,
+    engine, dry-run or usage errors; 130 interrupted.
     """
     from kfix.output import ReportOptions
     from kfix.output.diff import unified_diff
-    from kfix.runner.fix import FixOptions, fix
+    from kfix.runner.fix import FixOptions, after_writing, fix
     from kfix.runner.scan import ScanOptions
-    from kfix.writer.files import write_changes
+    from kfix.writer.files import check_output_dir, write_changes
 
     if not paths:
         raise click.UsageError("give at least one file, directory or - for stdin")
+    if output_dir and mode == WriteMode.WRITE.value:
+        raise click.UsageError("--write and --output-dir: give one of them")
     write_mode = WriteMode.OUTPUT_DIR if output_dir else WriteMode(mode)
+    if interactive and write_mode is WriteMode.DIFF:
+        write_mode = WriteMode.WRITE  # asking is asking before writing
     if write_mode is not WriteMode.DIFF and "-" in paths:
         raise click.UsageError("standard input cannot be written back; use --diff")
+    if output_dir:
+        check_output_dir(output_dir, paths)
     llm, use_cache = settings.llm(flags, config, needed_by="--llm" if use_llm else "")
     result = fix(paths, FixOptions(
         scan=ScanOptions(**flags), fix_dirs=fix_dirs,
@@ -93,12 +105,14 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         llm=llm if use_llm else None, use_cache=use_cache,
     ))
 
-    def confirm(change: FileChange) -> bool:
-        click.echo(unified_diff(change.path, change.before, change.after), nl=False)
-        return click.confirm(f"write {change.path}?", default=False)
+    def confirm(change: FileChange) -> bool:  # on the terminal: stdout stays the report
+        click.echo(unified_diff(change.path, change.before, change.after), nl=False, err=True)
+        return click.confirm(f"write {change.path}?", default=False, err=True)
 
-    write_changes(result.changes, write_mode, paths, output_dir,
-                  confirm if interactive else None)
+    written = write_changes(result.changes, write_mode, paths, output_dir,
+                            confirm if interactive else None)
+    if write_mode is not WriteMode.DIFF:
+        result = after_writing(result, written)
     if write_mode is WriteMode.DIFF and output != "json":
         click.echo("".join(unified_diff(c.path, c.before, c.after) for c in result.changes),
                    nl=False)

@@ -8,12 +8,14 @@ by its result, never by the library.
 | 2    | an error of input, policy, engine, write or usage: `kfix: error: ...`       |
 | 130  | interrupted (Ctrl-C); temporary files are removed on the way out            |
 | 141  | the reader of the output went away (`kfix ... | head`), as SIGPIPE would   |
+| 143  | terminated (SIGTERM); temporary files are removed on the way out            |
 | 3    | a bug in kfix: `kfix: unexpected error: ...`, a traceback with --debug      |
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from typing import Any
@@ -27,6 +29,7 @@ from kfix.errors import KfixError, PolicyError
 ERROR_EXIT = 2
 INTERRUPTED_EXIT = 130
 CLOSED_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell shows for a tool its pipe ended
+TERMINATED_EXIT = 143  # 128 + SIGTERM
 BUG_EXIT = 3
 # a command whose compatibility asks for another code for errors sets it here (kfix test: 1)
 ERROR_EXIT_KEY = "kfix.error_exit"
@@ -61,6 +64,9 @@ class KfixGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit):
             raise
+        except Terminated:
+            click.echo("\nkfix: terminated", err=True)
+            ctx.exit(TERMINATED_EXIT)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nkfix: interrupted", err=True)
             ctx.exit(INTERRUPTED_EXIT)
@@ -103,5 +109,14 @@ for command in (scan.scan_command, fix.fix_command, test.test_command,
     cli.add_command(command)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound like Ctrl-C, so every temporary file is removed on the way out."""
+
+
+def _terminate(_signal: int, _frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     cli.main(prog_name="kfix")

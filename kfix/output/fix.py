@@ -87,10 +87,13 @@ def render_table(result: FixResult, options: ReportOptions) -> str:
     lines += [f"ERR  {p}" for p in result.problems]
     counts = summary(result)["counts"]
     parts = [f"{counts[status]} {status}" for status in FIX_STATUSES]
-    lines.append(
-        f"{plural(counts['total'], 'finding')}: {', '.join(parts)}; "
-        f"fix rate {result.fix_rate:.0%}; {plural(len(result.changes), 'file')} changed"
-    )
+    if not counts["total"]:
+        lines.append(f"nothing to fix; {plural(len(result.changes), 'file')} changed")
+    else:
+        lines.append(
+            f"{plural(counts['total'], 'finding')}: {', '.join(parts)}; "
+            f"fix rate {result.fix_rate:.0%}; {plural(len(result.changes), 'file')} changed"
+        )
     return "\n".join(lines) + "\n"
 
 

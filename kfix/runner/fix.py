@@ -22,6 +22,7 @@ from kfix.model import (
     DEFAULT_MAX_RISK,
     FIXED,
     REJECTED,
+    SUGGESTED,
     Document,
     FileChange,
     Finding,
@@ -44,6 +45,7 @@ from kfix.runner.scan import (
     policy_set,
     single_process,
 )
+from kfix.writer.files import Written
 from kfix.writer.text import apply_to_text
 
 
@@ -228,3 +230,26 @@ def _changes(
         bom = manifests.BOM if item.bom else ""
         changes.append(FileChange(item.path, bom + item.text, bom + after))
     return changes
+
+
+def after_writing(result: FixResult, written: Sequence[Written]) -> FixResult:
+    """The result as it stands once written: a file declined at the prompt keeps its
+    fixes as suggestions, one that could not be written turns them into rejections (and
+    a problem, exit 2); only the files written count as changed."""
+    not_written = {w.change.path: w for w in written if not w.ok}
+    if not not_written:
+        return replace(result, changes=tuple(w.change for w in written))
+
+    def settled(resolution: Resolution) -> Resolution:
+        left = not_written.get(resolution.finding.file)
+        if left is None or resolution.status != FIXED:
+            return resolution
+        if left.declined:
+            return replace(resolution, status=SUGGESTED,
+                           reason="verified suggestion, not written: declined at the prompt")
+        return replace(resolution, status=REJECTED, reason=left.error)
+
+    problems = [Problem(w.change.path, 0, w.error) for w in not_written.values() if w.error]
+    return replace(result, resolutions=tuple(map(settled, result.resolutions)),
+                   changes=tuple(w.change for w in written if w.ok),
+                   problems=(*result.problems, *problems))

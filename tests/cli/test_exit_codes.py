@@ -155,7 +155,7 @@ def test_fix_2_when_a_fixed_file_cannot_be_written(tmp_path: Path) -> None:
     pod = write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
     code, output = run("fix", "--max-risk", "high", "--output-dir", str(out / "sub"),
                        "--policy-id", "privileged-container", str(tmp_path / "in"))
-    assert code == ERROR_EXIT and "kfix: error: " in output
+    assert code == ERROR_EXIT and "ERR  " in output and "cannot write: " in output
     assert Path(pod).read_text() == textwrap.dedent(PRIVILEGED).lstrip("\n")
 
 

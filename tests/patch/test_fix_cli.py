@@ -284,10 +284,25 @@ def test_interactive_writes_only_what_is_confirmed(tmp_path: Path) -> None:
         cli, ["fix", "--max-risk", "high", str(kept), str(changed), "--write", "--interactive"],
         input="n\ny\n",
     )
-    assert result.exit_code == 0, result.output
-    assert f"write {kept}?" in result.output and f"write {changed}?" in result.output
+    assert result.exit_code == 1, result.output  # the declined file's failure remains
+    assert f"write {kept}?" in result.stderr and f"write {changed}?" in result.stderr
+    assert "write " not in result.stdout  # prompts and diffs on the terminal, not stdout
     assert kept.read_text(encoding="utf-8") == PRIVILEGED + UNTOUCHED
     assert "privileged: false" in changed.read_text(encoding="utf-8")
+    rows = [line for line in result.stdout.splitlines() if "privileged-container" in line]
+    assert any("declined at the prompt" in row and row.startswith("suggested")
+               for row in rows), rows
+    assert result.stdout.rstrip().endswith("1 file changed")
+
+
+def test_interactive_without_write_asks_and_json_stays_json(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["fix", "--max-risk", "high", "--interactive", "-o", "json", str(path)],
+        input="y\n")
+    report = json.loads(result.stdout)
+    assert report["summary"]["files_changed"] == 1
+    assert "privileged: false" in path.read_text(encoding="utf-8")
 
 
 def test_jobs_give_the_same_report_and_text(tmp_path: Path) -> None:
