@@ -37,7 +37,9 @@ def output(reports: Iterable[str], default: str) -> Callable[[F], F]:
 
 # -- inputs ---------------------------------------------------------------------------------
 
-paths = click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+# not click's readable check: a path that cannot be read is an ERR line of the run, as a
+# missing one is, and the other paths are still checked
+paths = click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, readable=False))
 ignore = click.option("--ignore", metavar="REGEX",
                       help="Skip files and directories whose path matches.")
 combine = click.option("--combine", is_flag=True,

@@ -54,8 +54,9 @@ def _config_section(path: str | None, section: str) -> dict[str, Any]:
     if path is None:
         return {}
     loaded = manifests.read(path)
-    if loaded.problem:
-        raise KfixError(loaded.problem.message, path, loaded.problem.line)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise KfixError(problem.message, path, problem.line)
     content = loaded.documents[0].content if loaded.documents else {}
     value = content.get(section, {}) if isinstance(content, dict) else {}
     if not isinstance(value, dict):

@@ -17,8 +17,8 @@ Parser = Callable[[str], Any]
 
 def _yaml(text: str) -> Any:
     loaded = manifests.parse("<parse_config>", text)
-    if loaded.problem:
-        raise ValueError(loaded.problem.message)
+    if loaded.problems:
+        raise ValueError(loaded.problems[0].message)
     contents = [d.content for d in loaded.documents]
     return contents[0] if len(contents) == 1 else contents
 

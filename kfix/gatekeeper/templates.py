@@ -119,8 +119,7 @@ def load_library(paths: Sequence[str]) -> Library:
     problems: list[Problem] = []
     documents: list[Document] = []
     for item in manifests.load(manifests.discover(paths)):
-        if item.problem:
-            problems.append(item.problem)
+        problems.extend(item.problems)
         documents.extend(item.documents)
     return build_library(documents, problems)
 

@@ -31,8 +31,9 @@ def load(paths: Sequence[str]) -> dict[str, Any]:
 
 def _read(path: str) -> dict[str, Any]:
     loaded = manifests.read(path)
-    if loaded.problem:
-        raise KfixError(loaded.problem.message, path, loaded.problem.line)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise KfixError(problem.message, path, problem.line)
     merged: dict[str, Any] = {}
     for document in loaded.documents:
         _merge(merged, document.content, path)

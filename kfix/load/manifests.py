@@ -8,10 +8,13 @@ runner.scan). Trouble with one file becomes a `Problem`; the other files go on.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
+import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -40,27 +43,56 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     """The C loader, with YAML-only types read as the text the engine can take."""
 
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A key given twice is refused: YAML forbids it, and taking the last value (as
+        PyYAML does) would hide `privileged: true` behind a later `privileged: false`."""
+        own, count = node.value, len(node.value)  # merging (`<<`) deletes from this list
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if len(mapping) < count or len(own) != count:
+            seen: set[Any] = set()
+            for key_node, _ in own:
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise _Refused(key_node.start_mark.line + 1, f"refused: duplicate key {key!r}")
+                seen.add(key)
+        return mapping
+
+
 def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     # any node may carry the tag; construct_scalar rejects one that is no scalar
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
+def _finite(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    """JSON, and so the engine, has no infinity and no NaN: such a document is refused."""
+    value: float = loader.construct_yaml_float(node)  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        raise _Refused(node.start_mark.line + 1, f"refused: {value} is not a JSON number")
+    return value
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:value", _as_text)  # a plain `=`: the text "="
+_Loader.add_constructor("tag:yaml.org,2002:float", _finite)
 _ANCHOR = re.compile(r"[\s\[,:-]&[^\s,\[\]{}]")
 _ALIAS = re.compile(r"[\s\[,:-]\*[^\s,\[\]{}]")
-_FLOW_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
-_DEEP_BLOCK = re.compile(rf"^[ \-?:]{{{MAX_DEPTH},}}", re.MULTILINE)
+_JSON_UNSAFE = re.compile(r"\\u[dD][89abcdefABCDEF]|NaN|Infinity")
 
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """One input file: its documents, or the problem that stopped it."""
+    """One input file: the documents that loaded, and the problems of the rest.
+
+    A problem with no documents beside it stopped the whole file (it cannot be read or
+    parsed); beside documents it names one document that was refused (a duplicate key,
+    say) while the file's other documents were read.
+    """
 
     path: str
     text: str  # as parsed: a byte-order mark is taken off (and noted in `bom`)
     documents: tuple[Document, ...] = ()
-    problem: Problem | None = None
+    problems: tuple[Problem, ...] = ()
     bom: bool = False
 
 
@@ -68,57 +100,91 @@ def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
     """Expand directories recursively into manifest files, in a stable order.
 
     Files named explicitly are taken whatever their suffix, as conftest does;
-    inside directories only YAML and JSON files count.
+    inside directories only YAML and JSON files count. A file reached twice (named
+    twice, or by two spellings of its path, or through a symlinked directory) is
+    checked once, under the first name it was reached by.
     """
     pattern = re.compile(ignore) if ignore else None
-    found: list[str] = []
+    found: dict[str, str] = {}  # real path → the path as reached
     for path in paths:
         if not path:
             continue  # an empty argument, e.g. from an unset shell variable, as conftest
         if path == STDIN:
-            found.append(path)
+            found.setdefault(STDIN, STDIN)
         elif os.path.isdir(path):
-            found.extend(sorted(_walk(path, pattern)))
+            for name in sorted(_walk(path, pattern)):
+                found.setdefault(os.path.realpath(name), name)
         elif not (pattern and pattern.search(path)):
-            found.append(path)
-    return list(dict.fromkeys(found))  # a file named twice is checked once
+            found.setdefault(os.path.realpath(path), path)
+    return list(found.values())
 
 
 def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
+    """Manifest files under root; symlinked directories are followed, each real
+    directory once (a link back up the tree is not a loop). A directory that cannot be
+    listed is yielded as a path of its own, so reading it reports why."""
+    visited: set[str] = set()
+    unlistable: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(
+        root, followlinks=True, onerror=lambda exc: unlistable.append(exc.filename)
+    ):
+        real = os.path.realpath(dirpath)
+        if real in visited:
+            dirnames[:] = []
+            continue
+        visited.add(real)
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             path = os.path.join(dirpath, name)
             if name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
                 yield path
+    yield from unlistable
 
 
 def read(path: str) -> LoadedFile:
-    """Read and parse one path ("-" is standard input)."""
+    """Read and parse one path ("-" is standard input); only regular files are read,
+    so a FIFO or a device named in a scanned tree cannot hang the run."""
     try:
-        if path == STDIN:
-            text = sys.stdin.read()
-        else:
-            # newline="": CRLF files keep their line ends, so write-back can keep them too
-            with open(path, encoding="utf-8", newline="") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return LoadedFile(path, "", problem=Problem(path, 0, f"cannot read: {reason}"))
+        data = sys.stdin.buffer.read() if path == STDIN else _read_regular(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return LoadedFile(path, "", problems=(Problem(path, 0, f"cannot read: {reason}"),))
+    try:
+        # CRLF files keep their line ends, so write-back can keep them too
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
+        return LoadedFile(path, "", problems=(Problem(path, line, message),))
     if text.startswith(BOM):
         return replace(parse(path, text[len(BOM) :]), bom=True)
     return parse(path, text)
 
 
+def _read_regular(path: str) -> bytes:
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(0, "it is a directory")
+        if not stat.S_ISREG(mode):
+            raise OSError(0, "not a regular file")
+        return handle.read()
+
+
 def parse(path: str, text: str) -> LoadedFile:
-    """Split text into documents; a file that does not parse yields one Problem."""
-    if _too_deep(text):
-        return LoadedFile(
-            path, text, problem=Problem(path, 0, f"refused: nesting deeper than {MAX_DEPTH} levels")
-        )
+    """Split text into documents. A file that does not parse yields one Problem; a
+    document that is refused yields a Problem and the file's other documents load."""
+    deep = _too_deep(text)
+    if deep:
+        message = f"refused: nesting deeper than {MAX_DEPTH} levels"
+        return LoadedFile(path, text, problems=(Problem(path, deep, message),))
     if path.endswith(".json"):
         return _parse_json(path, text)
     documents: list[Document] = []
+    refused: list[Problem] = []
     check_aliases = _may_alias(text)
     loader = _Loader(text)
     try:
@@ -126,7 +192,11 @@ def parse(path: str, text: str) -> LoadedFile:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                document = _document(path, index, node, loader, check_aliases=check_aliases)
+                try:
+                    document = _document(path, index, node, loader, check_aliases=check_aliases)
+                except _Refused as exc:
+                    refused.append(Problem(path, exc.line, str(exc)))
+                    document = None
                 if document is not None:
                     documents.append(document)
             index += 1
@@ -134,31 +204,45 @@ def parse(path: str, text: str) -> LoadedFile:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return LoadedFile(path, text, problem=Problem(path, line, f"cannot parse: {message}"))
+        return LoadedFile(path, text, problems=(Problem(path, line, f"cannot parse: {message}"),))
     except (yaml.YAMLError, ValueError, TypeError) as exc:
-        return LoadedFile(path, text, problem=Problem(path, 0, f"cannot parse: {exc}"))
-    except _Refused as exc:
-        return LoadedFile(path, text, problem=Problem(path, exc.line, str(exc)))
+        return LoadedFile(path, text, problems=(Problem(path, 0, f"cannot parse: {exc}"),))
     finally:
         loader.dispose()
-    return LoadedFile(path, text, tuple(documents))
+    return LoadedFile(path, text, tuple(documents), tuple(refused))
 
 
 def _parse_json(path: str, text: str) -> LoadedFile:
     """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml."""
+
+    def refuse(line: int, message: str) -> LoadedFile:
+        return LoadedFile(path, text, problems=(Problem(path, line, message),))
+
     try:
-        content = json.loads(text)
+        content = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        return LoadedFile(path, text, problem=Problem(path, exc.lineno, f"cannot parse: {exc.msg}"))
+        return refuse(exc.lineno, f"cannot parse: {exc.msg}")
+    except ValueError as exc:  # NaN or Infinity, which JSON itself does not allow
+        match = _JSON_UNSAFE.search(text)
+        return refuse(text.count("\n", 0, match.start()) + 1 if match else 0, f"refused: {exc}")
     except RecursionError:
-        return LoadedFile(path, text, problem=Problem(path, 0, "refused: nesting too deep"))
+        return refuse(0, "refused: nesting too deep")
     if not isinstance(content, dict):
         return LoadedFile(path, text)
+    if _JSON_UNSAFE.search(text):
+        try:  # a lone surrogate (\ud800) decodes, then no UTF-8 encoder can take it
+            json.dumps(content, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return refuse(0, "refused: a string holds a lone UTF-16 surrogate")
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
         root = None
     return LoadedFile(path, text, (Document(path, 0, 1, content, LineMap(root)),))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _document(
@@ -257,26 +341,62 @@ def _check_aliases(root: yaml.Node) -> None:
     measure(root, 1)
 
 
-def _too_deep(text: str) -> bool:
-    """Whether the text may nest deeper than MAX_DEPTH, checked before libyaml recurses.
+def _too_deep(text: str) -> int:
+    """The line where the text nests deeper than MAX_DEPTH, or 0; decided on libyaml's
+    parser events (which do not recurse) before its composer does.
 
-    Block nesting needs an indentation (or "- " prefix) as wide as its depth; flow
-    nesting needs as many brackets, so only files with many brackets are tokenised.
+    Only texts that could be that deep are parsed for it. A level is opened by a column
+    of indentation, by an indicator (`- `, `? `, `: `) at the start of a line (a node
+    property ends that run: no block collection follows one on its line), or by a
+    bracket where a flow collection may start (two levels at most: `[a: [b: ...]]`).
+    Each count errs upwards (a bracket in a quoted string counts), never downwards.
     """
-    if _DEEP_BLOCK.search(text):
-        return True
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False
+    openers = text.count("[") + text.count("{")
+    if 2 * openers > MAX_DEPTH - 4:
+        openers = _flow_openers(text)
+    width = MAX_DEPTH - 4 - 2 * openers
+    if width > 0 and not _block_run(width).search(text):
+        return 0
     depth = 0
-    for match in _FLOW_TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif token in "]}":
-            depth = max(depth - 1, 0)
-    return False
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _OPENING):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1 if event.start_mark else 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return 0  # the composer reports it, with its line
+    return 0
+
+
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+def _flow_openers(text: str) -> int:
+    """Brackets where a flow collection may start: at the start of a line, after an
+    indicator or a flow separator, or after node properties (`- &a !!seq [`)."""
+    count = 0
+    for match in _BRACKET.finditer(text):
+        before = match.start() - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        if before < 0 or text[before] in "[{,:?-\n\r":
+            count += 1
+        else:  # the word before: a property?
+            word = max(text.rfind(" ", 0, before), text.rfind("\t", 0, before),
+                       text.rfind("\n", 0, before)) + 1
+            count += text[word] in "&!"
+    return count
+
+
+_BRACKET = re.compile(r"[\[{]")
+
+
+@functools.lru_cache(maxsize=64)
+def _block_run(width: int) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t\-?:]{{{width},}}", re.MULTILINE)
 
 
 def _may_alias(text: str) -> bool:

@@ -219,8 +219,8 @@ def _contents(loaded: manifests.LoadedFile) -> list[Any]:
 def _fix_message(policy: str, before: str, after: str, copy: str, result: FixResult) -> str:
     """"" when the fix of the policy's findings gives the after file's content."""
     expected = manifests.read(after)
-    if expected.problem:
-        return f"expected the content of {after}, which does not load: {expected.problem}"
+    if expected.problems:
+        return f"expected the content of {after}, which does not load: {expected.problems[0]}"
     text = next((c.after for c in result.changes if c.path == copy), None)
     fixed = manifests.parse(before, text if text is not None else Path(copy).read_text("utf-8"))
     if _contents(fixed) == _contents(expected):

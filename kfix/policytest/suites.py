@@ -94,8 +94,8 @@ def find_suites(paths: Sequence[str]) -> tuple[list[Document], list[Problem]]:
     found: list[Document] = []
     problems: list[Problem] = []
     for item in manifests.load(manifests.discover(paths)):
-        if item.problem:
-            problems.append(item.problem)
+        if item.problems:
+            problems.extend(item.problems)
             continue
         found += [d for d in item.documents if isinstance(d.content, Mapping)
                   and d.content.get("kind") == "Suite"
@@ -248,8 +248,8 @@ def _paths(value: Any, what: str) -> list[str]:
 
 def _documents(base: str, relative: str) -> tuple[Document, ...]:
     item = manifests.read(os.path.join(base, relative))
-    if item.problem:
-        raise KfixError(str(item.problem))
+    if item.problems:
+        raise KfixError(str(item.problems[0]))
     return item.documents
 
 

@@ -119,7 +119,8 @@ def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -
     with ExitStack() as stack:
         engine, plan = stack.enter_context(evaluator(policies, options.scan))
         loaded = stack.enter_context(loaded_files(files))
-        documents = [doc for f in loaded for doc in f.documents]
+        # a file with a refused document is not fixed: its write-back could not be proved
+        documents = [doc for f in loaded if not f.problems for doc in f.documents]
         gatekeeper = None if library is None else stack.enter_context(gatekeeper_checker(
             library, options.scan.engine, options.scan.lint, documents, options.scan.timeout))
 
@@ -152,7 +153,7 @@ def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -
     resolutions = [o for state in states for o in _in_order(state)]
     return FixResult(
         resolutions=tuple(resolutions),
-        problems=tuple([f.problem for f in loaded if f.problem] + problems),
+        problems=tuple([p for f in loaded for p in f.problems] + problems),
         changes=tuple(changes),
         policies=known,
         files=len(files),
@@ -222,7 +223,7 @@ def _changes(
         expected = {d.index: d.content for d in item.documents}
         expected.update({index: state.content for index, state in changed.items()})
         reread = manifests.parse(item.path, after)
-        if reread.problem or {d.index: d.content for d in reread.documents} != expected:
+        if reread.problems or {d.index: d.content for d in reread.documents} != expected:
             reason = "write-back would not give the verified documents back"
             _unfix(changed.values(), reason)
             problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))

@@ -231,9 +231,8 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
         (loaded,) = manifests.load([path])
         evaluation.time("load", time.perf_counter() - began)
         waiting += 1
-        if loaded.problem:
-            evaluation.problems.append(loaded.problem)
-        else:
+        evaluation.problems.extend(loaded.problems)
+        if loaded.documents or not loaded.problems:  # a file of no documents is a result
             window.append((loaded.path, loaded.documents))
             held += len(loaded.documents)
         if held >= engine.batch_size or path == files[-1]:
@@ -265,8 +264,8 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
     began = time.perf_counter()
     with loaded_files(files) as loaded:
         loading = time.perf_counter() - began
-        problems = [f.problem for f in loaded if f.problem]
-        readable = [(f.path, f.documents) for f in loaded if not f.problem]
+        problems = [p for f in loaded for p in f.problems]
+        readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]
         gatekeeper = _gatekeeper(library, readable, options)
         if options.combine:
             readable = [(COMBINED, (_combined(readable),))]

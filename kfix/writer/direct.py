@@ -9,7 +9,7 @@ own indentation (`render`). Comment lines after an item that are indented deeper
 belong to it; the others stay where they are, as `comments` keeps them for ruamel.
 
 Everything else raises `Unsupported`, and the caller takes ruamel.yaml's round trip:
-flow mappings, anchors and aliases, merge and complex keys, duplicate keys, tabs and
+flow mappings, anchors and aliases, merge and complex keys, tabs and
 unusual line breaks, multi-line scalars or collections being replaced, collections left
 empty. The caller still proves that the text reads back as the patched content.
 """
@@ -462,9 +462,10 @@ class _Document:
 
     @staticmethod
     def _check(root: yaml.Node) -> None:
-        """Refuse what libyaml composes but the round trip treats otherwise: duplicate
-        keys (ruamel refuses them), merge keys, keys that are not plain text, and aliases
-        (libyaml gives an alias its anchor's node: an edit there would change both)."""
+        """Refuse what libyaml composes but the round trip treats otherwise: merge keys,
+        keys that are not plain text, and aliases (libyaml gives an alias its anchor's
+        node: an edit there would change both). Duplicate keys never get here: loading
+        refuses them."""
         stack = [root]
         seen_nodes: set[int] = set()
         while stack:
@@ -475,16 +476,11 @@ class _Document:
             if isinstance(node, yaml.SequenceNode):
                 stack.extend(node.value)
             elif isinstance(node, yaml.MappingNode):
-                seen: dict[str, list[yaml.Node]] = {}  # key text → the keys spelling it
                 for key, value in node.value:
                     if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG or (
                         key.tag == _PLAIN and key.value == "<<"
                     ):
                         raise Unsupported("merge or complex keys")
-                    same_text = seen.setdefault(key.value, [])
-                    if same_text and _tag(key) in [_tag(other) for other in same_text]:
-                        raise Unsupported("duplicate keys")
-                    same_text.append(key)
                     stack += [key, value]
 
 

@@ -81,9 +81,12 @@ def _round_tripped(text: str, path: str, line: int, ops: Sequence[Mapping[str, A
 
 def _document(source: str, path: str, line: int) -> Document:
     loaded = parse(path, source)
-    if loaded.problem or not loaded.documents:
-        reason = loaded.problem.message if loaded.problem else "it is not a mapping"
-        raise WriteError(f"cannot patch this document: {reason}", path, line)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        where = line + problem.line - 1 if problem.line else line
+        raise WriteError(f"cannot patch this document: {problem.message}", path, where)
+    if not loaded.documents:
+        raise WriteError("cannot patch this document: it is not a mapping", path, line)
     return loaded.documents[0]
 
 
@@ -114,7 +117,7 @@ def _dump(yaml_rt: YAML, tree: Any) -> str:
 def _reads_as(path: str, text: str, content: Any) -> bool:
     loaded = parse(path, text)
     return (
-        not loaded.problem
+        not loaded.problems
         and len(loaded.documents) == 1
         and same(loaded.documents[0].content, content)
     )

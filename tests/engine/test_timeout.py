@@ -39,8 +39,10 @@ def test_timeout_stops_the_run_with_one_error_line(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_an_evaluation_at_once(tmp_path: Path) -> None:
+    # as from a terminal: a shell's background job (as CI may be) inherits SIGINT ignored
     process = subprocess.Popen(setup(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         time.sleep(3)  # well into the evaluation
         sent = time.monotonic()

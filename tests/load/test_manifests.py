@@ -64,7 +64,7 @@ CONTAINER_LINE = 19  # `- name: app` in MULTI
 
 def test_multi_document_file_gives_each_document_its_index_and_first_line(tmp_path: Path) -> None:
     loaded = manifests.read(str(write(tmp_path / "multi.yaml", MULTI)))
-    assert loaded.problem is None
+    assert not loaded.problems
     assert [(d.index, d.line) for d in loaded.documents] == [(0, 1), (1, 6), (2, 13)]
     assert [d.content["metadata"]["name"] for d in loaded.documents] == ["svc", "cm", "priv"]
     assert all(d.file == str(tmp_path / "multi.yaml") for d in loaded.documents)
@@ -127,7 +127,7 @@ def test_line_map_follows_json_pointers_with_escapes(tmp_path: Path) -> None:
 def test_empty_and_non_mapping_documents_are_skipped_but_keep_their_index() -> None:
     text = "---\n---\nkind: A\n---\n- a\n- list\n---\njust a scalar\n---\n---\nkind: B\n"
     loaded = manifests.parse("mixed.yaml", text)
-    assert loaded.problem is None
+    assert not loaded.problems
     assert [(d.index, d.line, d.content["kind"]) for d in loaded.documents] == [
         (1, 3, "A"),
         (5, 11, "B"),
@@ -158,7 +158,7 @@ def test_documents_without_kind_are_still_evaluated(tmp_path: Path) -> None:
 def test_a_file_of_only_empty_documents_has_no_documents_and_no_problem(tmp_path: Path) -> None:
     path = write(tmp_path / "empty.yaml", "# nothing here\n---\n---\n")
     loaded = manifests.read(str(path))
-    assert loaded.problem is None
+    assert not loaded.problems
     assert loaded.documents == ()
 
 
@@ -176,7 +176,7 @@ def test_json_input_is_read_with_lines(tmp_path: Path) -> None:
     path = tmp_path / "pod.json"
     path.write_text(json.dumps(manifest, indent="\t"), encoding="utf-8")
     loaded = manifests.read(str(path))
-    assert loaded.problem is None
+    assert not loaded.problems
     (document,) = loaded.documents
     assert document.content == manifest
     result = scan([str(path)], ScanOptions())
@@ -200,9 +200,9 @@ def test_json_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     path.write_text('{\n  "kind": "Pod"\n  "metadata": {"name": "x"}\n}\n', encoding="utf-8")
     loaded = manifests.read(str(path))
     assert loaded.documents == ()
-    assert loaded.problem is not None
-    assert loaded.problem.file == str(path)
-    assert loaded.problem.line == 3  # the missing comma
+    assert loaded.problems
+    assert loaded.problems[0].file == str(path)
+    assert loaded.problems[0].line == 3  # the missing comma
 
 
 # --- files that must be refused, quickly and cleanly ------------------------------------
@@ -259,7 +259,8 @@ def test_alias_bombs_are_refused_however_the_aliases_are_spaced(text: str) -> No
     loaded = manifests.parse("bomb.yaml", text)
     elapsed = time.perf_counter() - started
     # plain values only: an accepted bomb's repr would be gigabytes long
-    problem, documents = loaded.problem, len(loaded.documents)
+    problem = loaded.problems[0] if loaded.problems else None
+    documents = len(loaded.documents)
     del loaded
     assert elapsed < 2
     assert problem is not None, "alias bomb accepted: its expansion was never checked"
@@ -272,14 +273,14 @@ def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
     for text in texts:
         loaded = manifests.parse("deep.yaml", text)
         assert loaded.documents == ()
-        assert loaded.problem is not None
-        assert "nesting" in loaded.problem.message
+        assert loaded.problems
+        assert "nesting" in loaded.problems[0].message
 
 
 def test_very_deep_block_nesting_is_refused_without_crashing() -> None:
     text = "".join(" " * level + "a:\n" for level in range(5_000))
     loaded = manifests.parse("deep.yaml", text)
-    assert loaded.problem is not None and "nesting" in loaded.problem.message
+    assert loaded.problems and "nesting" in loaded.problems[0].message
 
 
 def test_deep_nesting_through_aliases_is_a_problem_not_a_crash(tmp_path: Path) -> None:
@@ -311,10 +312,10 @@ def test_a_file_that_does_not_parse_gives_exactly_one_problem_with_file_and_line
         """)
     loaded = manifests.read(str(path))
     assert loaded.documents == ()
-    assert loaded.problem is not None
-    assert loaded.problem.file == str(path)
-    assert loaded.problem.line == 5
-    assert str(loaded.problem).startswith(f"{path}:5: cannot parse")
+    assert loaded.problems
+    assert loaded.problems[0].file == str(path)
+    assert loaded.problems[0].line == 5
+    assert str(loaded.problems[0]).startswith(f"{path}:5: cannot parse")
 
     good = write(tmp_path / "good.yaml", "kind: Pod\n")
     rego = policy(tmp_path, 'package main\n\ndeny contains "pod" if input.kind == "Pod"\n')
@@ -328,14 +329,14 @@ def test_a_bad_later_document_fails_the_whole_file_once(tmp_path: Path) -> None:
     path = write(tmp_path / "half.yaml", "kind: Pod\n---\nkind: [unclosed\n---\nkind: Pod\n")
     loaded = manifests.read(str(path))
     assert loaded.documents == ()
-    assert loaded.problem is not None and loaded.problem.line >= 3
+    assert loaded.problems and loaded.problems[0].line >= 3
 
 
 def test_utf8_bom_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfapiVersion: v1\nkind: Pod\nmetadata:\n  name: bom\n")
     loaded = manifests.read(str(path))
-    assert loaded.problem is None
+    assert not loaded.problems
     (document,) = loaded.documents
     assert document.content["apiVersion"] == "v1"  # not "\ufeffapiVersion"
     assert document.line_of("/metadata/name") == 4
@@ -346,13 +347,13 @@ def test_a_file_that_is_not_utf8_is_a_problem(tmp_path: Path) -> None:
     path.write_bytes("kind: Pod\nmetadata:\n  name: caf\xe9\n".encode("latin-1"))
     loaded = manifests.read(str(path))
     assert loaded.documents == ()
-    assert loaded.problem is not None and loaded.problem.file == str(path)
+    assert loaded.problems and loaded.problems[0].file == str(path)
 
 
 def test_a_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     loaded = manifests.read(str(tmp_path / "nope.yaml"))
-    assert loaded.problem is not None
-    assert "cannot read" in loaded.problem.message
+    assert loaded.problems
+    assert "cannot read" in loaded.problems[0].message
 
 
 def test_timestamps_reach_policies_as_text(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def failures_by_file(result: ScanResult) -> dict[str, list[Finding]]:
 def content_of(path: Path | str, index: int = 0) -> Any:
     """The document as the engine saw it (kfix's loader), by its index in the file."""
     loaded = manifests.read(str(path))
-    assert loaded.problem is None, loaded.problem
+    assert not loaded.problems, loaded.problems
     return next(d.content for d in loaded.documents if d.index == index)
 
 

@@ -40,7 +40,7 @@ def documents(relative: str, corpus: Path = VENDORED_CORPUS) -> list[Any]:
     path = corpus / relative
     assert path.is_file(), f"corpus file missing: {path}"
     loaded = manifests.read(str(path))
-    assert loaded.problem is None, loaded.problem
+    assert not loaded.problems, loaded.problems
     assert loaded.documents, f"no documents in {path}"
     return [d.content for d in loaded.documents]
 

@@ -75,7 +75,7 @@ def real_copy(corpus: Path, tmp_path: Path, relative: str) -> tuple[Path, str]:
 
 def contents(path: Path | str, text: str) -> dict[int, Any]:
     loaded = manifests.parse(str(path), text)
-    assert loaded.problem is None, loaded.problem
+    assert not loaded.problems, loaded.problems
     return {document.index: document.content for document in loaded.documents}
 
 
