@@ -43,7 +43,9 @@ class Document:
     """One document of an input file, as the engine sees it.
 
     `line_of` maps a JSON pointer to the 1-based line of the deepest node that exists
-    on that path, so a finding about a missing field points at its parent.
+    on that path, so a finding about a missing field points at its parent. An item of a
+    `kind: List` document (kfix.load.lists) is a Document of its own: `index` is its
+    List's, `item` its JSON pointer in it (`/items/3`), and `line_of` reads its pointers.
     """
 
     file: str
@@ -51,6 +53,7 @@ class Document:
     line: int
     content: Any
     line_of: Callable[[str], int] = field(compare=False, repr=False)
+    item: str = ""  # where in document `index` the object is; "" for the document itself
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,12 @@ class Finding:
     pointer: str = ""
     severity: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    item: str = ""  # its Document's `item`: `pointer` and fixes are relative to that item
 
     def fields(self) -> dict[str, Any]:
-        """The finding's own fields, as JSON output and SARIF properties carry them."""
-        return {
+        """The finding's own fields, as JSON output and SARIF properties carry them;
+        `item` only for an item of a List, so other documents' output stays as it was."""
+        fields = {
             "policy_id": self.policy_id,
             "rule": self.rule,
             "namespace": self.namespace,
@@ -122,6 +127,9 @@ class Finding:
             "name": self.resource.name,
             "pointer": self.pointer,
         }
+        if self.item:
+            fields["item"] = self.item
+        return fields
 
 
 @dataclass(frozen=True)

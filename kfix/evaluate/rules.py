@@ -450,6 +450,7 @@ def _finding(
         pointer=pointer,
         severity=_severity(extra.get("severity"), policy),
         metadata=dict(extra),
+        item=doc.item,
     )
 
 

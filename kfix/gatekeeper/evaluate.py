@@ -198,6 +198,7 @@ def _finding(violation: Violation, doc: Document) -> Finding:
         line=doc.line,
         resource=Resource.of(doc.content),
         metadata=metadata,
+        item=doc.item,
     )
 
 

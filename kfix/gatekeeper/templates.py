@@ -227,7 +227,7 @@ def _libs(holder: Mapping[str, Any], base: str) -> list[tuple[str, str]]:
 
 def _modules(doc: Document, kind: str, rego_pointer: str, libs: list[tuple[str, str]],
              version: str) -> dict[str, str]:
-    """Engine modules named `<file>#<document>.<n>.rego`: unique per template, and
+    """Engine modules named `<file>#<document><item>.<n>.rego`: unique per template, and
     ending in .rego so OPA's file:line messages can be read back."""
     if version not in ("v0", "v1"):
         raise DefinitionError(f"Rego version {version!r} is not v0 or v1", doc.file,
@@ -253,7 +253,8 @@ def _modules(doc: Document, kind: str, rego_pointer: str, libs: list[tuple[str, 
         if n and not (_package(source) + ".").startswith("lib."):
             raise DefinitionError("a library's package must start with `lib.`", doc.file,
                                   doc.line_of(pointer))
-        modules[f"{doc.file}#{doc.index}.{n}.rego"] = "\n" * line + move_packages(source, renames)
+        name = f"{doc.file}#{doc.index}{doc.item}.{n}.rego"
+        modules[name] = "\n" * line + move_packages(source, renames)
     return modules
 
 

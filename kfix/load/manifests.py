@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from kfix import pointer as pointer_
+from kfix.load import lists
 from kfix.model import Document, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -418,7 +419,7 @@ def load(paths: Iterable[str]) -> list[LoadedFile]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [read(path) for path in paths]
+        return [lists.expanded(read(path)) for path in paths]
     finally:
         if enabled:
             gc.enable()

@@ -93,8 +93,8 @@ class LlmPatches:
 
     def __call__(self, finding: Finding, document: Any,
                  policy: PolicyInfo | None) -> Fragment | None:
-        key = (finding.file, str(finding.document), finding.policy_id, finding.pointer,
-               finding.message)
+        key = (finding.file, str(finding.document), finding.item, finding.policy_id,
+               finding.pointer, finding.message)
         if key not in self._asked:
             self._asked[key] = self._ask(finding, document, policy)
         found = self._asked[key]

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jsonpatch
@@ -62,8 +62,7 @@ class DocumentState:
         )
 
     def as_document(self, content: Any) -> Document:
-        return Document(self.original.file, self.original.index, self.original.line,
-                        content, self.original.line_of)
+        return replace(self.original, content=content)
 
 
 @dataclass(frozen=True)

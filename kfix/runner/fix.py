@@ -17,7 +17,7 @@ from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.llm.client import ChatClient, LlmConfig
-from kfix.load import manifests
+from kfix.load import lists, manifests
 from kfix.model import (
     DEFAULT_MAX_RISK,
     FIXED,
@@ -103,7 +103,7 @@ def _bindings(files: Sequence[str]) -> Bindings:
                     continue
         except OSError:
             continue  # the fix reports it as unreadable
-        found += Bindings.of(d.content for d in manifests.read(path).documents)
+        found += Bindings.of(d.content for d in lists.expanded(manifests.read(path)).documents)
     return found
 
 
@@ -201,31 +201,39 @@ def _changes(
 ) -> list[FileChange]:
     """New text per changed file, proved by parsing it back before anyone writes it.
 
-    A file whose new text cannot be made or proved keeps its old text, and its fixes
-    are reported rejected with the reason.
+    The items of a List share their document: their operations are written into it
+    together, each under its item's pointer, and the file read back is expanded as it
+    was when loaded (the writer has proved the whole List document already). A file
+    whose new text cannot be made or proved keeps its old text, and its fixes are
+    reported rejected with the reason.
     """
-    by_file: dict[str, dict[int, DocumentState]] = {}
+    by_file: dict[str, dict[int, list[DocumentState]]] = {}
     for state in states:
         if state.operations:
-            by_file.setdefault(state.original.file, {})[state.original.index] = state
+            in_file = by_file.setdefault(state.original.file, {})
+            in_file.setdefault(state.original.index, []).append(state)
     changes = []
     for item in loaded:
         changed = by_file.get(item.path)
         if not changed:
             continue
-        patches = {index: state.operations for index, state in changed.items()}
+        fixed = [state for group in changed.values() for state in group]
+        patches = {index: [op for state in group
+                           for op in lists.operations(state.original.item, state.operations)]
+                   for index, group in changed.items()}
         try:
             after = apply_to_text(item.text, item.path, patches)
         except WriteError as exc:
-            _unfix(changed.values(), f"cannot write back: {exc.message}")
+            _unfix(fixed, f"cannot write back: {exc.message}")
             problems.append(Problem(item.path, exc.line, f"cannot write back: {exc.message}"))
             continue
-        expected = {d.index: d.content for d in item.documents}
-        expected.update({index: state.content for index, state in changed.items()})
-        reread = manifests.parse(item.path, after)
-        if reread.problems or {d.index: d.content for d in reread.documents} != expected:
+        expected = {(d.index, d.item): d.content for d in item.documents}
+        expected.update({(state.original.index, state.original.item): state.content
+                         for state in fixed})
+        reread = lists.expanded(manifests.parse(item.path, after))
+        if reread.problems or {(d.index, d.item): d.content for d in reread.documents} != expected:
             reason = "write-back would not give the verified documents back"
-            _unfix(changed.values(), reason)
+            _unfix(fixed, reason)
             problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))
             continue
         bom = manifests.BOM if item.bom else ""
