@@ -116,7 +116,7 @@ def write_atomic(path: str, text: str, *, expected: str | None = None,
         raise WriteError(f"cannot write: {exc.strerror}", path) from None
     if status is not None:
         _refuse_unsafe(path, target, status, roots)
-    _remove_stale_temporaries(directory, os.path.basename(target))
+    _remove_temporaries(directory, os.path.basename(target))
     temporary = ""
     try:
         with _locked(target if status is not None else None) as current:
@@ -141,6 +141,8 @@ def write_atomic(path: str, text: str, *, expected: str | None = None,
         if temporary:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+        else:  # a signal inside mkstemp: the file may exist before its name was returned
+            _remove_temporaries(directory, os.path.basename(target), mine=True)
         if not isinstance(exc, OSError | UnicodeError):
             raise
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -184,12 +186,16 @@ def _locked(target: str | None) -> Iterator[str | None]:
             return
 
 
-def _remove_stale_temporaries(directory: str, name: str) -> None:
-    """Temporary files of NAME left by a kfix that was killed (SIGKILL)."""
+def _remove_temporaries(directory: str, name: str, *, mine: bool = False) -> None:
+    """Temporary files of NAME left by a kfix that was killed (SIGKILL), or with `mine`
+    this process's own."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(directory):
             match = _TEMPORARY.match(entry.name)
-            if match and match["name"] == name and not _alive(int(match["pid"])):
+            if not match or match["name"] != name:
+                continue
+            pid = int(match["pid"])
+            if pid == os.getpid() if mine else not _alive(pid):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 

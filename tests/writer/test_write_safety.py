@@ -13,7 +13,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from kfix.cli import cli
@@ -192,3 +194,22 @@ def test_the_writer_module_refuses_what_is_not_a_regular_file(tmp_path: Path) ->
     else:
         raise AssertionError("a directory was written over")
     shutil.rmtree(directory)
+
+
+def test_a_signal_inside_mkstemp_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM unwinds as an exception wherever it lands; inside mkstemp the file exists
+    before its name is returned to kfix."""
+    target = pod(tmp_path / "a.yaml")
+    real_mkstemp = tempfile.mkstemp
+
+    def interrupted(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, _name = real_mkstemp(*args, **kwargs)
+        os.close(handle)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(str(target), "changed\n")
+    assert target.read_text(encoding="utf-8") == POD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
