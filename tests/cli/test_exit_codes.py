@@ -243,9 +243,11 @@ def test_draft_2_without_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_ctrl_c_exits_130_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     """A real SIGINT while kfix waits on standard input that never ends."""
+    # as from a terminal: a shell's background job (as CI may be) inherits SIGINT ignored
     process = subprocess.Popen(
         [sys.executable, "-m", "kfix", "scan", "-"], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdin is not None
         process.stdin.write("kind: Pod\n")
