@@ -19,8 +19,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
 
 from kfix.load import manifests
 from kfix.model import EXCEPTION, FAILURE, WARNING, ScanResult
@@ -70,19 +68,26 @@ def _pyyaml_failures(files: list[str]) -> set[str]:
 
 
 def _duplicate_keys(files: list[str]) -> set[str]:
-    """Files with a key given twice in one mapping, by ruamel.yaml's own check (PyYAML
-    takes the last value silently; kfix refuses the document)."""
-    checker = YAML(typ="safe", pure=True)
+    """Files with a plain key given twice in one mapping, read off libyaml's node trees
+    (PyYAML itself takes the last value silently; kfix refuses the document)."""
+    composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found = set()
     for path in files:
         try:
             with open(path, encoding="utf-8-sig") as handle:
-                for _ in checker.load_all(handle):
-                    pass
-        except DuplicateKeyError:
-            found.add(path)
-        except Exception:  # other refusals: PyYAML's list above decides about those
-            pass
+                stack = list(yaml.compose_all(handle, Loader=composer))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # PyYAML's list above decides about those
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                keys = [(k.tag, k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+                if len(set(keys)) < len(keys):
+                    found.add(path)
+                    break
+                stack.extend(value for _, value in node.value)
     return found
 
 
