@@ -40,7 +40,7 @@ def per_document(corpus: Path, out: Path = DEFAULT_OUT) -> Path:
         relative = Path(path).relative_to(corpus)
         text = Path(path).read_text(encoding="utf-8-sig", errors="surrogateescape")
         loaded = manifests.parse(path, text)
-        pieces = ([text] if loaded.problem or path.endswith(".json")
+        pieces = ([text] if loaded.problems or path.endswith(".json")
                   else [text[start:end] for start, end in document_spans(text)])
         for number, piece in enumerate(p for p in pieces if p.strip()):
             name = relative.with_name(f"{relative.stem}.{number}{relative.suffix}")
