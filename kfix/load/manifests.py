@@ -75,8 +75,11 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:value", _as_text)  # a plain `=`: the text "="
 _Loader.add_constructor("tag:yaml.org,2002:float", _finite)
-_ANCHOR = re.compile(r"[\s\[,:-]&[^\s,\[\]{}]")
-_ALIAS = re.compile(r"[\s\[,:-]\*[^\s,\[\]{}]")
+# what may stand before an anchor or an alias: the text's start (an anchor there names
+# the whole first document), a space or line break, a flow or block indicator, or a
+# byte-order mark (libyaml takes one at the start of any document)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])&[^\s,\[\]{}]")
+_ALIAS = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])\*[^\s,\[\]{}]")
 _JSON_UNSAFE = re.compile(r"\\u[dD][89abcdefABCDEF]|NaN|Infinity")
 
 

@@ -268,6 +268,23 @@ def test_alias_bombs_are_refused_however_the_aliases_are_spaced(text: str) -> No
     assert documents == 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by tests/load/test_properties.py: an anchor at the very start of the text
+        # names the whole first document, and no character stands before its `&`
+        pytest.param("&n1\nroot: *n1 ", id="anchor-at-the-start"),
+        pytest.param("a: 1\n---\n\ufeff&n1\nroot: *n1\n", id="anchor-after-a-byte-order-mark"),
+        pytest.param("{&a [*a]: 1}", id="anchor-after-a-brace"),
+    ],
+)
+def test_a_recursive_alias_is_refused_wherever_its_anchor_stands(text: str) -> None:
+    loaded = manifests.parse("loop.yaml", text)
+    assert [p.message for p in loaded.problems] == ["refused: a recursive alias"]
+    for document in loaded.documents:
+        json.dumps(document.content)  # no document holds itself
+
+
 def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
     texts = ("[" * 100_000, "[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000)
     for text in texts:
