@@ -43,6 +43,19 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     """The C loader, with YAML-only types read as the text the engine can take."""
 
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's constructors fail on text an explicit tag does not allow, some with
+        errors that name no line: `!!int 0x` (ValueError), `!!bool y` (KeyError), `!!int -`
+        (IndexError). Each becomes a parse error at the node's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, LookupError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            what = repr(node.value) if isinstance(node, yaml.ScalarNode) else "this"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{what} is not a valid {tag}", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """A key given twice is refused: YAML forbids it, and taking the last value (as
         PyYAML does) would hide `privileged: true` behind a later `privileged: false`."""

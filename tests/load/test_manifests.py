@@ -285,6 +285,25 @@ def test_a_recursive_alias_is_refused_wherever_its_anchor_stands(text: str) -> N
         json.dumps(document.content)  # no document holds itself
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # found by tests/load/test_properties.py: PyYAML's constructors raise KeyError and
+        # IndexError, which no handler expected, on text an explicit tag does not allow
+        ("!!bool x", "'x' is not a valid !!bool"),
+        ("!!bool ''", "'' is not a valid !!bool"),
+        ("!!int '-'", "'-' is not a valid !!int"),
+        ("!!float ''", "'' is not a valid !!float"),
+        ("[1, !!int 0x]", "'0x' is not a valid !!int"),
+    ],
+)
+def test_a_value_its_tag_does_not_allow_is_a_parse_error_at_its_line(
+    value: str, message: str
+) -> None:
+    loaded = manifests.parse("tags.yaml", f"kind: Pod\nvalue: {value}\n")
+    assert [(p.line, p.message) for p in loaded.problems] == [(2, f"cannot parse: {message}")]
+
+
 def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
     texts = ("[" * 100_000, "[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000)
     for text in texts:

@@ -138,6 +138,23 @@ def yaml_trees() -> st.SearchStrategy[bytes]:
     return st.tuples(node, properties).map(render)
 
 
+ODD_TEXT = ["''", "'y'", "'-'", "'+'", "'0x'", "'0b'", "'1:'", "'190:20:30'", "'.'",
+            "'1e5'", "'08'", "'0o17'", "'+.inf'", "'1_0.5'", "x", "[]", "{}", "[1]", "''"]
+
+
+def tagged_scalars() -> st.SearchStrategy[bytes]:
+    """A mapping of explicitly tagged values, many of them text the tag does not allow,
+    so that the loader's constructors meet them (and not a parse error first)."""
+    entry = st.tuples(
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.sampled_from([p for p in PROPERTIES if p]),
+        st.sampled_from(SCALARS + ODD_TEXT),
+    ).map(lambda t: f"{t[0]}: {t[1]}{t[2]}")
+    return st.lists(entry, min_size=1, max_size=4, unique_by=lambda e: e[0]).map(
+        lambda entries: "\n".join(entries).encode("utf-8")
+    )
+
+
 def nested() -> st.SearchStrategy[bytes]:
     """Nesting up to 2,000 levels, balanced or not, in every way YAML and JSON nest."""
 
@@ -244,7 +261,10 @@ def test_any_bytes_are_read_or_refused(data: bytes, suffix: str) -> None:
 
 
 @settings(max_examples=budget(0.2))
-@given(data=framed(yamlish() | yaml_lines() | yaml_trees()), suffix=st.sampled_from(SUFFIXES))
+@given(
+    data=framed(yamlish() | yaml_lines() | yaml_trees() | tagged_scalars()),
+    suffix=st.sampled_from(SUFFIXES),
+)
 def test_yaml_pieces_are_read_or_refused(data: bytes, suffix: str) -> None:
     check_read(data, suffix)
 
