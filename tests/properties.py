@@ -20,6 +20,7 @@ wall-clock alarm far above it so that a real hang fails instead of hanging the r
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
@@ -106,7 +107,7 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-# -- strategies ---------------------------------------------------------------------------
+# -- strategies (each built once: building and validating them costs more than drawing) ---
 
 # strings YAML 1.1 reads as something else, or that need quoting or escaping somewhere
 TRICKY = [
@@ -128,6 +129,7 @@ KEYS = [
 _UNICODE = st.characters(exclude_categories=("Cs",))  # lone surrogates are no UTF-8 text
 
 
+@functools.cache
 def text() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(TRICKY),
@@ -137,10 +139,12 @@ def text() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def keys() -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(KEYS), text())
 
 
+@functools.cache
 def scalars() -> st.SearchStrategy[Any]:
     return st.one_of(
         st.none(),
@@ -152,6 +156,7 @@ def scalars() -> st.SearchStrategy[Any]:
     )
 
 
+@functools.cache
 def values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     """JSON values: null, booleans, numbers, strings, arrays, objects."""
     return st.recursive(
@@ -164,6 +169,7 @@ def values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     )
 
 
+@functools.cache
 def manifest_objects() -> st.SearchStrategy[dict[str, Any]]:
     """A JSON object: mostly Kubernetes-shaped, sometimes anything."""
     metadata = st.fixed_dictionaries(
