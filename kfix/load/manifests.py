@@ -88,6 +88,17 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:value", _as_text)  # a plain `=`: the text "="
 _Loader.add_constructor("tag:yaml.org,2002:float", _finite)
+
+
+def _set(loader: _Loader, node: yaml.Node) -> Iterator[dict[Any, Any]]:
+    """A `!!set` is a mapping whose values are null, as Kubernetes reads it: PyYAML's
+    Python set is no JSON, and the engine could not take it."""
+    mapping: dict[Any, Any] = {}
+    yield mapping  # first, as PyYAML's own constructors do, so aliases to it resolve
+    mapping.update(loader.construct_mapping(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:set", _set)
 # what may stand before an anchor or an alias: the text's start (an anchor there names
 # the whole first document), a space or line break, a flow or block indicator, or a
 # byte-order mark (libyaml takes one at the start of any document)

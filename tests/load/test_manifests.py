@@ -304,6 +304,17 @@ def test_a_value_its_tag_does_not_allow_is_a_parse_error_at_its_line(
     assert [(p.line, p.message) for p in loaded.problems] == [(2, f"cannot parse: {message}")]
 
 
+def test_a_set_is_read_as_a_mapping_of_nulls() -> None:
+    """Found by tests/load/test_properties.py (`!!set\\nroot: x`): PyYAML made a Python
+    set, which no JSON encoder and no engine takes."""
+    loaded = manifests.parse("set.yaml", "!!set\nroot: x\n---\nkind: A\nhosts: !!set {a, b}\n")
+    assert loaded.problems == ()
+    assert [d.content for d in loaded.documents] == [
+        {"root": "x"}, {"kind": "A", "hosts": {"a": None, "b": None}}
+    ]
+    json.dumps([d.content for d in loaded.documents])
+
+
 def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
     texts = ("[" * 100_000, "[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000)
     for text in texts:
