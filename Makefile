@@ -1,7 +1,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench fuzz
 
 setup:
 	ci/setup.sh
@@ -20,6 +20,12 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/cog --check README.md
 	$(BIN)/pytest
+
+# Set up, then run only the property tests, at 250,000 new random examples (hypothesis
+# profile `fuzz`; a failing example is kept in .hypothesis/ and tried first next time).
+fuzz: setup
+	KFIX_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider --hypothesis-show-statistics \
+		tests/load/test_properties.py tests/writer/test_properties.py
 
 bench: setup
 	$(BIN)/python benchmarks/scan_corpus.py

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.corpus_paths import CORPUS_ABSENT, SHARED_CORPUS, VENDORED_CORPUS
+from tests.properties import register_profiles
+
+register_profiles()  # hypothesis: `ci` unless KFIX_HYPOTHESIS_PROFILE names another
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,19 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     """The C loader, with YAML-only types read as the text the engine can take."""
 
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's constructors fail on text an explicit tag does not allow, some with
+        errors that name no line: `!!int 0x` (ValueError), `!!bool y` (KeyError), `!!int -`
+        (IndexError). Each becomes a parse error at the node's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, LookupError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            what = repr(node.value) if isinstance(node, yaml.ScalarNode) else "this"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{what} is not a valid {tag}", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """A key given twice is refused: YAML forbids it, and taking the last value (as
         PyYAML does) would hide `privileged: true` behind a later `privileged: false`."""
@@ -76,8 +89,22 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:value", _as_text)  # a plain `=`: the text "="
 _Loader.add_constructor("tag:yaml.org,2002:float", _finite)
-_ANCHOR = re.compile(r"[\s\[,:-]&[^\s,\[\]{}]")
-_ALIAS = re.compile(r"[\s\[,:-]\*[^\s,\[\]{}]")
+
+
+def _set(loader: _Loader, node: yaml.Node) -> Iterator[dict[Any, Any]]:
+    """A `!!set` is a mapping whose values are null, as Kubernetes reads it: PyYAML's
+    Python set is no JSON, and the engine could not take it."""
+    mapping: dict[Any, Any] = {}
+    yield mapping  # first, as PyYAML's own constructors do, so aliases to it resolve
+    mapping.update(loader.construct_mapping(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:set", _set)
+# what may stand before an anchor or an alias: the text's start (an anchor there names
+# the whole first document), a space or line break, a flow or block indicator, or a
+# byte-order mark (libyaml takes one at the start of any document)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])&[^\s,\[\]{}]")
+_ALIAS = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])\*[^\s,\[\]{}]")
 _JSON_UNSAFE = re.compile(r"\\u[dD][89abcdefABCDEF]|NaN|Infinity")
 
 

@@ -130,9 +130,12 @@ def _remove(parent: dict[Any, Any] | list[Any], position: int) -> None:
     indented inside it; the comment lines after those stay before the next item."""
     key = list(parent)[position] if isinstance(parent, dict) else position
     lines = outer(parent, key, following(parent, key))
-    del parent[key]
     if isinstance(parent, CommentedMap):
-        parent.ca.items.pop(key, None)
+        # an explicit key (`? key`) holds the comment lines before it: they stay
+        entry = parent.ca.items.pop(key, None)
+        above = entry[1] if entry and entry[1] else []
+        lines = "".join(" " * token.column + token.value for token in above) + lines
+    del parent[key]
     if position:
         previous = list(parent)[position - 1] if isinstance(parent, dict) else position - 1
         follow(parent, previous, lines)

@@ -19,6 +19,11 @@ from kfix.writer.yaml_document import patch_document
 _BOUNDARY = re.compile(r"^(---|\.\.\.)(?=[ \t\r\n]|$).*\n?", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[^\S\n]*[^\s#%]", re.MULTILINE)
 _CONTENT_AFTER_MARKER = re.compile(r"---[ \t]+[^#\s]")
+# directive lines (and comment or blank lines among them) before a `---`: libyaml ends
+# the document before them even without a `...` (PyYAML writes files so)
+_DIRECTIVES = re.compile(
+    r"^%.*\n(?:(?:%.*|[ \t]*(?:#.*)?\r?)\n)*(?=---(?:[ \t\r\n]|$))", re.MULTILINE
+)
 
 
 def apply_to_text(text: str, path: str, patches: Mapping[int, Sequence[Mapping[str, Any]]]) -> str:
@@ -65,6 +70,7 @@ def document_spans(text: str) -> list[tuple[int, int]]:
     YAML spec says. A span starts at its document's first content line, so blank and
     comment lines before it and a `---` line's own comment are never re-serialised; a
     `---` line that carries content (`--- !tag`, `--- |`) belongs to its document.
+    Directive lines before a `---` (`%YAML 1.1`) end the document before them.
     """
     marks = list(_BOUNDARY.finditer(text))
     ends = [mark.start() for mark in marks] + [len(text)]
@@ -78,4 +84,8 @@ def document_spans(text: str) -> list[tuple[int, int]]:
             spans.append((mark.start(), end))
         else:
             spans.append((content.start() if content else end, end))
+    for position, (start, end) in enumerate(spans):
+        directives = _DIRECTIVES.search(text, start)
+        if directives and directives.start() < end:
+            spans[position] = (start, directives.start())
     return spans

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
@@ -27,10 +28,13 @@ from kfix.writer.comments import key_position
 from kfix.writer.operations import apply_ops, same
 from kfix.writer.render import Unsupported
 from kfix.writer.splice import least_changed, normalised, restored
-from kfix.writer.style import Null
+from kfix.writer.style import Float, Null
+from kfix.writer.taken import taken_lines
 
+_LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
 def patch_document(text: str, path: str, line: int, ops: Sequence[Mapping[str, Any]]) -> str:
@@ -76,7 +80,58 @@ def _round_tripped(text: str, path: str, line: int, ops: Sequence[Mapping[str, A
     )
     if result is None:
         raise WriteError("the patched document does not read back as patched", path, line)
+    _check_comments(source, result, ops, path, line)
     return restored(result, text)
+
+
+def _check_comments(
+    source: str, result: str, ops: Sequence[Mapping[str, Any]], path: str, line: int
+) -> None:
+    """Refuse a result that lost a comment the patch did not take away with its nodes:
+    ruamel drops some (any inside a flow collection, one after an empty one), and
+    `comments` cannot move every kind ruamel has."""
+    if "#" not in source:
+        return
+    root = yaml.compose(source, Loader=_LIBYAML)
+    if root is None:
+        return
+    comments = _comments(source, root)
+    if all(result.count(text) >= source.count(text) for _, text in comments):
+        return
+    content = _document(source, path, line).content  # as it was: apply_ops patched it
+    taken = taken_lines(source, root, content, ops)
+    outside = Counter(text for at, text in comments if at not in taken)
+    for at, comment in comments:
+        if at not in taken and result.count(comment) < outside[comment]:
+            raise WriteError(f"the round trip would lose a comment: {comment}", path, line + at)
+
+
+def _comments(text: str, root: yaml.Node) -> list[tuple[int, str]]:
+    """The document's comments, each to its line's end, with its 0-based line: a `#`
+    outside every scalar starts one (the scanner takes `#` as a comment wherever a token
+    may start, and a scalar holds every other `#`)."""
+    chars = list(text)
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:  # an alias is its anchor's node
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            start, stop = node.start_mark.index, node.end_mark.index
+            chars[start:stop] = " " * (stop - start)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack += [item for pair in node.value for item in pair]
+    masked = "".join(chars)
+    comments = []
+    for start in (i for i, char in enumerate(masked) if char == "#"):
+        end = masked.find("\n", start)
+        comment = text[start : len(text) if end < 0 else end].rstrip("\r")
+        comments.append((text.count("\n", 0, start), comment))
+    return comments
 
 
 def _document(source: str, path: str, line: int) -> Document:
@@ -104,6 +159,11 @@ def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
         mark = exc.problem_mark or exc.context_mark
         where = line + mark.line if mark else line
         raise WriteError(f"cannot patch this document: {exc.problem or exc}", path, where) from None
+    except (ValueError, TypeError, LookupError) as exc:
+        # ruamel reads YAML 1.2, the loader 1.1: `!!int '190:20:30'` loads, then ruamel's
+        # int constructor fails on it
+        raise WriteError(f"cannot patch this document: ruamel.yaml cannot read it ({exc})",
+                         path, line) from None
     yaml_rt.indent(**_indentation(tree))
     return yaml_rt, tree
 
@@ -133,6 +193,14 @@ class _Constructor(RoundTripConstructor):
     pass
 
 
+def _float(constructor: _Constructor, node: Any) -> Any:
+    """A float kept as written where YAML 1.1 reads that text as a float (`!!float '1e5'`
+    is not: ruamel's own float then)."""
+    if Float.reads_as_float(node.value):
+        return Float(node.value)
+    return constructor.construct_yaml_float(node)
+
+
 class _Representer(RoundTripRepresenter):
     pass
 
@@ -141,6 +209,8 @@ _Constructor.add_constructor(_NULL_TAG, lambda c, node: Null(node.value))
 _Constructor.add_constructor(_TIMESTAMP_TAG, lambda c, node: _Timestamp(node.value))
 _Representer.add_representer(Null, lambda r, data: r.represent_scalar(_NULL_TAG, data.text))
 _Representer.add_representer(_Timestamp, lambda r, data: r.represent_scalar(_TIMESTAMP_TAG, data))
+_Constructor.add_constructor(_FLOAT_TAG, _float)
+_Representer.add_representer(Float, lambda r, data: r.represent_scalar(_FLOAT_TAG, str(data)))
 
 
 def _indentation(tree: Any) -> dict[str, int]:
@@ -155,10 +225,14 @@ def _indentation(tree: Any) -> dict[str, int]:
             if not block or position is None or value.lc.line == position[0]:
                 continue
             key_column = position[1]
-            if isinstance(value, CommentedMap):
+            # an explicit key (`? k` then `: {a: 1}`) has its value at its own column:
+            # no indentation ruamel could write
+            if isinstance(value, CommentedMap) and value.lc.col > key_column:
                 mappings[value.lc.col - key_column] += 1
             elif isinstance(value, CommentedSeq):
-                sequences[(value.lc.item(0)[1] - key_column, value.lc.col - key_column)] += 1
+                sequence, offset = value.lc.item(0)[1] - key_column, value.lc.col - key_column
+                if sequence >= offset + 2 and offset >= 0:
+                    sequences[(sequence, offset)] += 1
     mapping = mappings.most_common(1)[0][0] if mappings else 2
     sequence, offset = sequences.most_common(1)[0][0] if sequences else (2, 0)
     return {"mapping": mapping, "sequence": sequence, "offset": offset}

@@ -268,6 +268,53 @@ def test_alias_bombs_are_refused_however_the_aliases_are_spaced(text: str) -> No
     assert documents == 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by tests/load/test_properties.py: an anchor at the very start of the text
+        # names the whole first document, and no character stands before its `&`
+        pytest.param("&n1\nroot: *n1 ", id="anchor-at-the-start"),
+        pytest.param("a: 1\n---\n\ufeff&n1\nroot: *n1\n", id="anchor-after-a-byte-order-mark"),
+        pytest.param("{&a [*a]: 1}", id="anchor-after-a-brace"),
+    ],
+)
+def test_a_recursive_alias_is_refused_wherever_its_anchor_stands(text: str) -> None:
+    loaded = manifests.parse("loop.yaml", text)
+    assert [p.message for p in loaded.problems] == ["refused: a recursive alias"]
+    for document in loaded.documents:
+        json.dumps(document.content)  # no document holds itself
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # found by tests/load/test_properties.py: PyYAML's constructors raise KeyError and
+        # IndexError, which no handler expected, on text an explicit tag does not allow
+        ("!!bool x", "'x' is not a valid !!bool"),
+        ("!!bool ''", "'' is not a valid !!bool"),
+        ("!!int '-'", "'-' is not a valid !!int"),
+        ("!!float ''", "'' is not a valid !!float"),
+        ("[1, !!int 0x]", "'0x' is not a valid !!int"),
+    ],
+)
+def test_a_value_its_tag_does_not_allow_is_a_parse_error_at_its_line(
+    value: str, message: str
+) -> None:
+    loaded = manifests.parse("tags.yaml", f"kind: Pod\nvalue: {value}\n")
+    assert [(p.line, p.message) for p in loaded.problems] == [(2, f"cannot parse: {message}")]
+
+
+def test_a_set_is_read_as_a_mapping_of_nulls() -> None:
+    """Found by tests/load/test_properties.py (`!!set\\nroot: x`): PyYAML made a Python
+    set, which no JSON encoder and no engine takes."""
+    loaded = manifests.parse("set.yaml", "!!set\nroot: x\n---\nkind: A\nhosts: !!set {a, b}\n")
+    assert loaded.problems == ()
+    assert [d.content for d in loaded.documents] == [
+        {"root": "x"}, {"kind": "A", "hosts": {"a": None, "b": None}}
+    ]
+    json.dumps([d.content for d in loaded.documents])
+
+
 def test_very_deep_flow_nesting_is_refused_without_crashing() -> None:
     texts = ("[" * 100_000, "[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000)
     for text in texts:

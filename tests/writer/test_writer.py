@@ -226,6 +226,16 @@ def test_empty_documents_end_markers_and_directives_count_as_libyaml_does() -> N
     assert_indices_match("x.yaml", text)
 
 
+def test_directives_without_an_end_marker_end_the_document_before_them() -> None:
+    """As PyYAML writes files with `version=(1, 1)`: no `...` before the next `%YAML`,
+    which libyaml takes. Found by tests/writer/test_properties.py: the directive was
+    patched as part of the document before it, which then did not parse."""
+    text = "%YAML 1.1\n---\na: 1\n%YAML 1.1\r\n# c\r\n\r\n%TAG ! tag:x,2000:\n---\nb: 2\n"
+    assert_indices_match("x.yaml", text)
+    after = apply_to_text(text, "x.yaml", {0: [{"op": "add", "path": "/c", "value": 1}]})
+    assert after == text.replace("a: 1\n", "a: 1\nc: 1\n")
+
+
 def assert_indices_match(path: str, text: str) -> None:
     """Patching document i changes the loader's document i, and only it."""
     original = contents(path, text)
@@ -425,6 +435,85 @@ def test_a_duplicate_key_is_refused_not_guessed() -> None:
     with pytest.raises(WriteError, match="duplicate key") as caught:
         apply_to_text(text, "x.yaml", {0: [{"op": "add", "path": "/b", "value": 1}]})
     assert caught.value.line == 4
+
+
+# Found by tests/writer/test_properties.py, each reduced to its smallest form.
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("x: 1\ny: {a: 1,\n b: 2, # why\n c: 3}\n", {"op": "replace", "path": "/y/a", "value": 3}),
+        ("{a: 1, # why\n b: 2}\n", {"op": "remove", "path": "/b"}),
+        ("{a: 1, b: {\n# why\n    c: ''}}\n", {"op": "remove", "path": "/a"}),
+        ('{apiVersion: "\\_"}\n# why\n---\nkind: Pod\n', {"op": "replace", "path": "/apiVersion",
+                                                          "value": False}),
+    ],
+    ids=["in-a-flow-mapping", "in-a-flow-document", "in-a-nested-flow-mapping", "after-one"],
+)
+def test_a_comment_the_round_trip_would_drop_refuses_the_write(
+    text: str, op: dict[str, Any]
+) -> None:
+    """ruamel keeps no comment inside a flow collection, nor after a document that is
+    one: where it writes that collection anew, a comment about a node the patch left
+    alone would be lost unnoticed. (One on the line of a node the patch removes or
+    replaces may go with it.)"""
+    with pytest.raises(WriteError, match="would lose a comment: # why"):
+        apply_to_text(text, "x.yaml", {0: [op]})
+
+
+def test_a_comment_the_round_trip_keeps_where_kfix_does_not_look_refuses_the_write() -> None:
+    """After an empty flow collection ending a block sequence, ruamel keeps the comment
+    at the sequence's end; removing the subtree through the round trip (a sequence put
+    into a sequence needs it) lost the comment, which was about what follows."""
+    text = "kind: Pod\nspec:\n  containers:\n  - name: ''\n    command: []\n# note\nkind2: x\n"
+    alone = apply_to_text(text, "x.yaml", {0: [{"op": "remove", "path": "/spec"}]})
+    assert alone == "kind: Pod\n# note\nkind2: x\n"  # the text splicer keeps it
+    ops = [{"op": "add", "path": "/spec/containers/-", "value": ["ALL"]},
+           {"op": "remove", "path": "/spec"}]
+    with pytest.raises(WriteError, match="would lose a comment: # note") as caught:
+        apply_to_text(text, "x.yaml", {0: ops})
+    assert caught.value.line == 6
+
+
+def test_a_comment_outside_the_flow_collection_a_patch_rewrites_stays() -> None:
+    text = "x: 1\ny: {a: 1, # why\n b: 2}\n"
+    after = apply_to_text(text, "x.yaml", {0: [{"op": "replace", "path": "/x", "value": 3}]})
+    assert after == text.replace("x: 1", "x: 3")
+
+
+def test_removing_an_explicit_key_keeps_the_comment_above_it() -> None:
+    """ruamel holds the comment lines before `? key` on the key itself."""
+    text = "a: null\nkind: {b: 1}\n# about the next\n? ''\n: null\nc: 2\n"
+    after = apply_to_text(text, "x.yaml", {0: [{"op": "remove", "path": "/"}]})
+    assert after == "a: null\nkind: {b: 1}\n# about the next\nc: 2\n"
+
+
+def test_floats_keep_their_value_through_the_round_trip() -> None:
+    """ruamel formats floats anew, and 2.614924273876719e-75 came back ...718e-75; a new
+    float needs YAML 1.1's `.0` before its exponent, or it is read as a string."""
+    text = "{a: [null, {b: 2.614924273876719e-75}], c: 1.50}\n"
+    ops = [{"op": "remove", "path": "/a/0"}, {"op": "add", "path": "/d", "value": [5e-324, 1e16]}]
+    after = apply_to_text(text, "x.yaml", {0: ops})
+    assert after == "{a: [b: 2.614924273876719e-75], c: 1.50, d: [5.0e-324, 1.0e+16]}\n"
+    assert contents("x.yaml", after)[0]["d"] == [5e-324, 1e16]
+
+
+def test_a_value_ruamel_cannot_read_refuses_the_write_instead_of_crashing() -> None:
+    """YAML 1.1's sexagesimal int, which the loader takes and ruamel (1.2) does not."""
+    text = "{a: !!int '190:20:30', b: [1]}\n"
+    with pytest.raises(WriteError, match=r"ruamel\.yaml cannot read it"):
+        apply_to_text(text, "x.yaml", {0: [{"op": "add", "path": "/c", "value": 1}]})
+
+
+def test_an_explicit_key_holding_a_mapping_does_not_set_the_indentation() -> None:
+    """`? k` then `: {...}` puts the value at the key's column: an indentation of 0,
+    which made ruamel write the whole document flat."""
+    text = "cpu: []\n? ''\n: x: 1\n  y: 2\nz:\n  w: 3\n"
+    op = {"op": "add", "path": "//q", "value": {"r": 1}}
+    after = apply_to_text(text, "x.yaml", {0: [op]})
+    assert contents("x.yaml", after)[0] == {"cpu": [], "": {"x": 1, "y": 2, "q": {"r": 1}},
+                                            "z": {"w": 3}}
 
 
 def test_json_stays_json_in_its_indent_and_key_order(tmp_path: Path) -> None:
