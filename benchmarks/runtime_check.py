@@ -64,8 +64,14 @@ def pod_specs(root: Path) -> list[dict[str, Any]]:
     return found
 
 
+CHECKS = ("runAsNonRoot and no non-zero runAsUser", "runAsNonRoot with runAsUser 0",
+          "no escalation with privilege", "hostPort differs under hostNetwork",
+          "Localhost profile without a name", "request above limit",
+          "duplicate container name", "duplicate hostPort")
+
+
 def count(specs: list[dict[str, Any]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter({name: 0 for name in CHECKS})
     for spec in specs:
         pod = spec.get("securityContext") or {}
         containers = [c for key in ("containers", "initContainers", "ephemeralContainers")
@@ -131,7 +137,8 @@ def main() -> None:
     print(f"{len(specs)} pod specs; kfix fix --write {risk}")
     print("| check | before | after | brought in by the fix |")
     print("| --- | --- | --- | --- |")
-    for name in sorted(set(before) | set(after)):
+    assert set(before) | set(after) == set(CHECKS), "a check counted under no name"
+    for name in CHECKS:  # every check, the ones that found nothing too
         print(f"| {name} | {before[name]} | {after[name]} | {max(after[name] - before[name], 0)} |")
 
 
