@@ -176,7 +176,10 @@ def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
 def _dump(yaml_rt: YAML, tree: Any) -> str:
     stream = io.StringIO()
     yaml_rt.dump(tree, stream)
-    return stream.getvalue()
+    text = stream.getvalue()
+    # ruamel ends without a line break when the last key follows a moved end-of-line
+    # comment; spliced back into its file, the next line (`...`) would join it
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _reads_as(path: str, text: str, content: Any) -> bool:

@@ -513,6 +513,19 @@ def test_the_round_trip_reads_plain_scalars_as_the_loader_does() -> None:
     }
 
 
+def test_a_round_tripped_document_keeps_its_final_line_break_before_an_end_marker() -> None:
+    """ruamel ended the document without a line break (the new last key after a moved
+    end-of-line comment): the document read back alone as patched, but spliced into the
+    file its last line joined the `...` after it, `apiVersion: false...`, a string."""
+    text = "a: 1\n...\n---\napiVersion: v1\nspec:\n  containers: # note\n  - name: x\n...\n"
+    ops = [{"op": "replace", "path": "/spec/containers", "value": []},
+           {"op": "remove", "path": "/apiVersion"},
+           {"op": "add", "path": "/apiVersion", "value": False}]
+    after = apply_to_text(text, "x.yaml", {1: ops})
+    assert after.endswith("apiVersion: false\n...\n")
+    assert contents("x.yaml", after)[1] == {"spec": {"containers": []}, "apiVersion": False}
+
+
 def test_an_explicit_key_holding_a_mapping_does_not_set_the_indentation() -> None:
     """`? k` then `: {...}` puts the value at the key's column: an indentation of 0,
     which made ruamel write the whole document flat."""
