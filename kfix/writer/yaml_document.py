@@ -165,8 +165,8 @@ def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
         where = line + mark.line if mark else line
         raise WriteError(f"cannot patch this document: {exc.problem or exc}", path, where) from None
     except (ValueError, TypeError, LookupError) as exc:
-        # ruamel reads YAML 1.2, the loader 1.1: `!!int '190:20:30'` loads, then ruamel's
-        # int constructor fails on it
+        # ruamel's constructors are not PyYAML's: text the loader took and they do not
+        # (before `_Resolver`, `!!int '190:20:30'` was one) is refused, not a crash
         raise WriteError(f"cannot patch this document: ruamel.yaml cannot read it ({exc})",
                          path, line) from None
     yaml_rt.indent(**_indentation(tree))
