@@ -9,16 +9,18 @@ exactly the patched content.
 from __future__ import annotations
 
 import io
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MantissaNoDotYAML1_1Warning, MarkedYAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from kfix.errors import WriteError
 from kfix.load.manifests import parse
@@ -150,18 +152,21 @@ def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
     yaml_rt = YAML(typ="rt")
     yaml_rt.Constructor = _Constructor
     yaml_rt.Representer = _Representer
+    yaml_rt.Resolver = _Resolver
     yaml_rt.preserve_quotes = True
     yaml_rt.width = 4096  # never re-wrap long lines
     yaml_rt.explicit_start = text.startswith("---")  # content on the marker line
     try:
-        tree = yaml_rt.load(text)
+        with warnings.catch_warnings():  # `1e5` is no float to YAML 1.1, and no warning
+            warnings.simplefilter("ignore", MantissaNoDotYAML1_1Warning)
+            tree = yaml_rt.load(text)
     except MarkedYAMLError as exc:  # what libyaml lets pass, e.g. a duplicate key
         mark = exc.problem_mark or exc.context_mark
         where = line + mark.line if mark else line
         raise WriteError(f"cannot patch this document: {exc.problem or exc}", path, where) from None
     except (ValueError, TypeError, LookupError) as exc:
-        # ruamel reads YAML 1.2, the loader 1.1: `!!int '190:20:30'` loads, then ruamel's
-        # int constructor fails on it
+        # ruamel's constructors are not PyYAML's: text the loader took and they do not
+        # (before `_Resolver`, `!!int '190:20:30'` was one) is refused, not a crash
         raise WriteError(f"cannot patch this document: ruamel.yaml cannot read it ({exc})",
                          path, line) from None
     yaml_rt.indent(**_indentation(tree))
@@ -171,7 +176,10 @@ def _round_trip(text: str, path: str, line: int) -> tuple[YAML, Any]:
 def _dump(yaml_rt: YAML, tree: Any) -> str:
     stream = io.StringIO()
     yaml_rt.dump(tree, stream)
-    return stream.getvalue()
+    text = stream.getvalue()
+    # ruamel ends without a line break when the last key follows a moved end-of-line
+    # comment; spliced back into its file, the next line (`...`) would join it
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _reads_as(path: str, text: str, content: Any) -> bool:
@@ -191,6 +199,26 @@ class _Timestamp(str):
 
 class _Constructor(RoundTripConstructor):
     pass
+
+
+class _Resolver(VersionedResolver):
+    """Plain scalars typed by the loader's own rules (PyYAML's YAML 1.1): by YAML 1.2's,
+    which ruamel follows, `1e3` is a number and `yes` a string (and by ruamel's 1.1, `n`
+    is false), so a key `1e3:` was no member `1e3` of ruamel's tree, and a patch on it
+    failed."""
+
+    _RULES: ClassVar[dict[Any, Any]] = {
+        first: list(rules)
+        for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+
+    @property
+    def processing_version(self) -> Any:
+        return (1, 1)  # for ruamel's constructors: octal `010`, sexagesimal `1:30`
+
+    @property
+    def versioned_resolver(self) -> Any:
+        return self._RULES
 
 
 def _float(constructor: _Constructor, node: Any) -> Any:

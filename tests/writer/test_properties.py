@@ -38,6 +38,9 @@ FIX_VALUES = [
     {"drop": ["ALL"]}, [{"name": "tmp", "emptyDir": {}}], "true", "1", "",
 ]
 MARKER = "# kfix-note-"
+# what kfix says when an operation does not apply: never of a patch jsonpatch applied
+NOT_APPLIED = re.compile(r"no such member|does not exist|is not an index|neither an object|"
+                         r"the value differs|not a valid JSON Patch|has no value")
 
 
 @functools.cache
@@ -354,6 +357,7 @@ def test_a_yaml_patch_is_written_exactly_or_refused(
             after = apply_to_text(text, path, {index: ops})
     except WriteError as exc:
         event(f"refused: {re.sub(r'[0-9]+|/[^ ]*', '…', exc.message)[:60]}")
+        assert not NOT_APPLIED.search(exc.message), ("a valid patch refused", text, ops)
         return
     event("written")
 
@@ -404,6 +408,7 @@ def test_a_json_patch_is_written_exactly_or_refused(
             after = apply_to_text(text, path, {0: ops})
     except WriteError as exc:
         event(f"refused: {exc.message[:40]}")
+        assert not NOT_APPLIED.search(exc.message), ("a valid patch refused", text, ops)
         return
     event("written")
 

@@ -499,11 +499,31 @@ def test_floats_keep_their_value_through_the_round_trip() -> None:
     assert contents("x.yaml", after)[0]["d"] == [5e-324, 1e16]
 
 
-def test_a_value_ruamel_cannot_read_refuses_the_write_instead_of_crashing() -> None:
-    """YAML 1.1's sexagesimal int, which the loader takes and ruamel (1.2) does not."""
-    text = "{a: !!int '190:20:30', b: [1]}\n"
-    with pytest.raises(WriteError, match=r"ruamel\.yaml cannot read it"):
-        apply_to_text(text, "x.yaml", {0: [{"op": "add", "path": "/c", "value": 1}]})
+def test_the_round_trip_reads_plain_scalars_as_the_loader_does() -> None:
+    """ruamel reads YAML 1.2 by default: `1e3` was a float key there (a patch on the
+    member `1e3` failed: no such member), `!!int '190:20:30'` made its int constructor
+    raise ValueError out of apply_to_text, and by its own 1.1 rules `n` is false."""
+    ops = [{"op": "add", "path": "/c", "value": 1}]
+    assert apply_to_text("1e3: null\n", "x.yaml", {0: [{"op": "remove", "path": "/1e3"}]}) == (
+        "{}\n")
+    text = "{a: !!int '190:20:30', n: 1, y: [010, 1:30, yes, 1e5, 0o17]}\n"
+    after = apply_to_text(text, "x.yaml", {0: ops})
+    assert contents("x.yaml", after)[0] == {
+        "a": 685230, "n": 1, "y": [8, 90, True, "1e5", "0o17"], "c": 1
+    }
+
+
+def test_a_round_tripped_document_keeps_its_final_line_break_before_an_end_marker() -> None:
+    """ruamel ended the document without a line break (the new last key after a moved
+    end-of-line comment): the document read back alone as patched, but spliced into the
+    file its last line joined the `...` after it, `apiVersion: false...`, a string."""
+    text = "a: 1\n...\n---\napiVersion: v1\nspec:\n  containers: # note\n  - name: x\n...\n"
+    ops = [{"op": "replace", "path": "/spec/containers", "value": []},
+           {"op": "remove", "path": "/apiVersion"},
+           {"op": "add", "path": "/apiVersion", "value": False}]
+    after = apply_to_text(text, "x.yaml", {1: ops})
+    assert after.endswith("apiVersion: false\n...\n")
+    assert contents("x.yaml", after)[1] == {"spec": {"containers": []}, "apiVersion": False}
 
 
 def test_an_explicit_key_holding_a_mapping_does_not_set_the_indentation() -> None:
