@@ -315,7 +315,11 @@ class _Document:
             raise Unsupported("a sequence item replaced by a collection")
         colon = self._colon(key, node)
         lines = block_lines(value, key.start_mark.column, self.indent)
-        line_end = self._content_end(self._line_end(end))
+        # after the comment lines indented under the key: they stay about it, and do not
+        # become the new collection's last item's (which takes them if it goes)
+        line_end = self._content_end(
+            self._extended(self._line_end(end), key.start_mark.column)
+        )
         self._edit([
             (colon + 1, end, ""),
             (line_end, line_end, "".join(self.newline + line for line in lines)),

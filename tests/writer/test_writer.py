@@ -526,6 +526,17 @@ def test_a_round_tripped_document_keeps_its_final_line_break_before_an_end_marke
     assert contents("x.yaml", after)[1] == {"spec": {"containers": []}, "apiVersion": False}
 
 
+def test_a_filled_empty_collection_goes_after_the_comments_under_its_key() -> None:
+    """The items went between `key:` and the comment lines indented under it, which so
+    became the last item's: an add then a remove of that item took the comment along."""
+    text = "spec:\n  args: []\n    # the flags\n  b: 1\n"
+    add = {"op": "add", "path": "/spec/args/-", "value": "x"}
+    after = apply_to_text(text, "x.yaml", {0: [add]})
+    assert after == "spec:\n  args:\n    # the flags\n  - x\n  b: 1\n"
+    remove = {"op": "remove", "path": "/spec/args/0"}
+    assert apply_to_text(text, "x.yaml", {0: [add, remove]}) == text
+
+
 def test_an_explicit_key_holding_a_mapping_does_not_set_the_indentation() -> None:
     """`? k` then `: {...}` puts the value at the key's column: an indentation of 0,
     which made ruamel write the whole document flat."""
