@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import queue
 import re
+import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any
@@ -45,7 +47,7 @@ class _Caller:
         done = threading.Event()
         self._jobs.put((work, box, done))
         try:
-            finished = done.wait(timeout)
+            finished = _wait(done, timeout)
         except BaseException:
             self.stuck = True
             raise
@@ -57,6 +59,31 @@ class _Caller:
         if error is not None:
             raise error
         return result
+
+
+def _wait(done: threading.Event, timeout: float | None) -> bool:
+    """Wait in short slices: the Go runtime's threads may take a SIGINT, and Python then
+    runs its handler only when the main thread wakes, which one long wait would put off
+    to the end of the query (57 s of a 60 s limit, measured)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not done.wait(_SLICE):
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+    return True
+
+
+_SLICE = 0.05  # seconds: how late Ctrl-C may be noticed during a query
+
+
+def _take_back_signals() -> None:
+    """The Go runtime starts with the first engine and takes SIGINT and SIGTERM for
+    itself (os/signal.Notify in the library), so Ctrl-C did nothing until the query
+    ended. Python's own handlers are put back; only the main thread may do that."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(number)
+            if handler is not None:
+                signal.signal(number, handler)
 
 
 class EmbeddedEngine:
@@ -71,6 +98,7 @@ class EmbeddedEngine:
             raise EngineUnavailable(INSTALL_HINT) from None
         self._error_type = OpaError
         self._engine = OpaEngine()
+        _take_back_signals()
         self._engine.print_handler = _discard
         self._trace: list[str] = []
         self._timeout = timeout or None  # seconds per query; 0 or None: no limit
