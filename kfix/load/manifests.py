@@ -102,9 +102,10 @@ def _set(loader: _Loader, node: yaml.Node) -> Iterator[dict[Any, Any]]:
 _Loader.add_constructor("tag:yaml.org,2002:set", _set)
 # what may stand before an anchor or an alias: the text's start (an anchor there names
 # the whole first document), a space or line break, a flow or block indicator, or a
-# byte-order mark (libyaml takes one at the start of any document)
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])&[^\s,\[\]{}]")
-_ALIAS = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])\*[^\s,\[\]{}]")
+# byte-order mark (libyaml takes one at the start of any document). A name is what
+# libyaml's scanner takes for one: letters, digits, '-' and '_', as many as there are.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])&([0-9A-Za-z_-]+)")
+_ALIAS = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])\*([0-9A-Za-z_-]+)")
 _JSON_UNSAFE = re.compile(r"\\u[dD][89abcdefABCDEF]|NaN|Infinity")
 
 
@@ -428,13 +429,13 @@ def _block_run(width: int) -> re.Pattern[str]:
 
 
 def _may_alias(text: str) -> bool:
-    """Whether the text may hold an anchor and an alias; cheap tests first."""
-    return (
-        "&" in text
-        and "*" in text
-        and bool(_ANCHOR.search(text))
-        and bool(_ALIAS.search(text))
-    )
+    """Whether the text may hold an alias to an anchor: a name found both after an `&`
+    and after a `*` where a node may start. Cheap tests first; prose such as `a && b`
+    or `*not*` in CRD descriptions names no anchor that an alias names too."""
+    if "&" not in text or "*" not in text:
+        return False
+    aliased = set(_ALIAS.findall(text))
+    return bool(aliased) and not aliased.isdisjoint(_ANCHOR.findall(text))
 
 
 def load(paths: Iterable[str]) -> list[LoadedFile]:

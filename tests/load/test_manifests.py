@@ -252,6 +252,11 @@ def test_billion_laughs_is_refused_quickly_with_a_clear_problem(tmp_path: Path) 
         ),
         # aliases at the start of a line
         pytest.param(_billion_laughs(separator="\n"), id="newline-separated"),
+        # names of every character libyaml takes in one, beside prose that looks like
+        # anchors and aliases (`a && b`, `*not*`) as CRD descriptions have
+        pytest.param('d: "a && b is *not* c"\n'
+                     + _billion_laughs().replace("l", "L-_9").replace("&a", "&A_-0")
+                     .replace("*a", "*A_-0"), id="long-names-beside-prose"),
     ],
 )
 def test_alias_bombs_are_refused_however_the_aliases_are_spaced(text: str) -> None:
