@@ -8,6 +8,7 @@ runner.scan). Trouble with one file becomes a `Problem`; the other files go on.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import json
@@ -436,6 +437,93 @@ def _may_alias(text: str) -> bool:
         return False
     aliased = set(_ALIAS.findall(text))
     return bool(aliased) and not aliased.isdisjoint(_ANCHOR.findall(text))
+
+
+# where libyaml ends a document whatever is open: `---` or `...` at the start of a line
+_DOCUMENT_MARKER = re.compile(r"^(?=(?:---|\.\.\.)(?:[ \t\r\n]|\Z))", re.MULTILINE)
+
+
+def contents_mentioning(path: str, word: str) -> list[Any]:
+    """The contents of the documents of `path` whose text holds `word` (each item of a
+    List that does),
+    without building the others: the text is cut at document markers, and only the pieces
+    holding the word are parsed. A piece that does not parse alone (a directive left in
+    the piece before its document, say) falls back to the whole file; a file that cannot
+    be read gives nothing, as its own reading will say."""
+    try:
+        data = _read_regular(path)
+    except OSError:
+        return []
+    if word.encode("utf-8") not in data:
+        return []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return []
+    pieces = [text] if path.endswith(".json") else _DOCUMENT_MARKER.split(text)
+    documents: list[Document] = []
+    for piece in pieces:
+        if word in piece:
+            loaded = parse(path, piece)
+            if loaded.problems and len(pieces) > 1:
+                documents = list(parse(path, text).documents)
+                break
+            documents += loaded.documents
+    return [document.content for document in lists.expand(documents)]
+
+
+Contents = dict[tuple[int, str], Any]  # (document index, List item) → content
+
+
+def contents(loaded: LoadedFile) -> Contents:
+    return {(d.index, d.item): d.content for d in loaded.documents}
+
+
+def reread(loaded: LoadedFile, text: str) -> Contents | None:
+    """The contents of `text`, a new text of the file `loaded` was read from, keyed as
+    `contents(loaded)` is; None when it does not read cleanly.
+
+    Only what changed is parsed again. Outside directives (`%TAG` applies to the next
+    document), a valid text parses piece by piece as it parses whole, each piece cut at
+    a document marker holding one document at most; so where the pieces are as many as
+    before, a piece whose text is the same has the same documents, and only the others
+    are parsed, alone. Anything else (a directive, pieces added or taken away, a piece
+    with another number of documents) is read whole.
+    """
+    if (loaded.problems or loaded.path.endswith(".json") or _DIRECTIVE.search(text)
+            or _DIRECTIVE.search(loaded.text)):
+        return _whole(loaded.path, text)
+    before, after = _DOCUMENT_MARKER.split(loaded.text), _DOCUMENT_MARKER.split(text)
+    if len(before) != len(after):
+        return _whole(loaded.path, text)
+    starts, line = [], 1
+    for piece in before:  # the first line of each piece
+        starts.append(line)
+        line += piece.count("\n")
+    found: Contents = {}
+    for document in loaded.documents:
+        piece = bisect.bisect_right(starts, document.line) - 1
+        if before[piece] == after[piece]:
+            found[(document.index, document.item)] = document.content
+    for piece, (old, new) in enumerate(zip(before, after, strict=True)):
+        if old == new:
+            continue
+        indices = {d.index for d in loaded.documents
+                   if bisect.bisect_right(starts, d.line) - 1 == piece}
+        parsed = lists.expanded(parse(loaded.path, new))
+        if parsed.problems or len(indices) != 1 or any(d.index for d in parsed.documents):
+            return _whole(loaded.path, text)
+        (index,) = indices
+        found.update({(index, d.item): d.content for d in parsed.documents})
+    return found
+
+
+def _whole(path: str, text: str) -> Contents | None:
+    parsed = lists.expanded(parse(path, text))
+    return None if parsed.problems else contents(parsed)
+
+
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
 def load(paths: Iterable[str]) -> list[LoadedFile]:

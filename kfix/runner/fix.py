@@ -7,11 +7,12 @@ client machinery it does not use.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
@@ -36,14 +37,13 @@ from kfix.patch.fragments import Fragments
 from kfix.patch.llm_patches import LlmPatches
 from kfix.patch.loop import DocumentState, FixLoop
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
-from kfix.runner.pool import in_workers, shard
+from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
     ScanOptions,
     evaluator,
     gatekeeper_library,
     loaded_files,
     policy_set,
-    single_process,
 )
 from kfix.writer.files import Written
 from kfix.writer.text import apply_to_text
@@ -73,10 +73,15 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
-    if single_process(replace(options.scan, combine=False), files):
-        return _fix_files(files, (options, None))
-    # every worker needs the bindings of all the inputs, not only of its own files
-    parts = in_workers(_fix_files, files, options.scan.jobs, (options, _bindings(files)))
+    if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
+        return _fix_together(files, options)
+    # every chunk needs the bindings of all the inputs, not only of its own files
+    work = (options, _bindings(files))
+    if options.scan.jobs <= 1:  # chunk by chunk, so only one chunk's node trees are held
+        with _fixer(*work) as fixer:
+            parts = [fixer(chunk) for chunk in chunks(files, _in_process_chunks(files))]
+    else:
+        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB)
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -92,74 +97,120 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     )
 
 
+# chunks per worker process: the cost of fixing a file is not its size (a CRD has
+# nothing to fix), so many chunks even the work out; the set-up is kept between them
+CHUNKS_PER_JOB = 8
+CHUNK_BYTES = 4 << 20  # in one process: about this much YAML (and its node trees) at once
+
+
+def _in_process_chunks(files: Sequence[str]) -> int:
+    total = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return max(1, min(len(files), total // CHUNK_BYTES))
+
+
 def _bindings(files: Sequence[str]) -> Bindings:
-    """The ServiceAccounts bound among the files; only files that mention a binding are
-    parsed for it."""
+    """The ServiceAccounts bound among the files; only documents that mention a binding
+    are parsed for it."""
     found = Bindings()
     for path in files:
-        try:
-            with open(path, "rb") as handle:
-                if b"RoleBinding" not in handle.read():
-                    continue
-        except OSError:
-            continue  # the fix reports it as unreadable
-        found += Bindings.of(d.content for d in lists.expanded(manifests.read(path)).documents)
+        found += Bindings.of(manifests.contents_mentioning(path, "RoleBinding"))
     return found
 
 
-def _fix_files(files: Sequence[str], work: tuple[FixOptions, Bindings | None]) -> FixResult:
-    options, bindings = work
-    started = time.perf_counter()
+def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
+    """Every file in memory at once: Gatekeeper's inventory needs them all, and standard
+    input can be read only once."""
+    with loaded_files(files) as loaded:
+        documents = _fixable(loaded)
+        bindings = Bindings.of(doc.content for doc in documents)
+        with _fixer(options, bindings, documents) as fixer:
+            return fixer(files, loaded)
+
+
+# a worker process's fixer, set up for its first chunk and kept for the others
+_worker: tuple[ExitStack, Fixer] | None = None
+
+
+def _fix_chunk(files: Sequence[str], work: tuple[FixOptions, Bindings]) -> FixResult:
+    """One chunk, in a worker process of this run."""
+    global _worker
+    if _worker is None:
+        stack = ExitStack()
+        _worker = (stack, stack.enter_context(_fixer(*work)))
+    return _worker[1](files)
+
+
+def _fixable(loaded: Sequence[manifests.LoadedFile]) -> list[Document]:
+    """A file with a refused document is not fixed: its write-back could not be proved."""
+    return [doc for f in loaded if not f.problems for doc in f.documents]
+
+
+class Fixer(Protocol):
+    def __call__(self, files: Sequence[str],
+                 loaded: Sequence[manifests.LoadedFile] | None = None) -> FixResult: ...
+
+
+@contextmanager
+def _fixer(options: FixOptions, bindings: Bindings,
+           inventory: Sequence[Document] = ()) -> Iterator[Fixer]:
+    """The engine, schemas, fragments and policies of a run, set up once; the function it
+    gives fixes some files (loading them unless they are `loaded` already). Gatekeeper's
+    checker sees `inventory`: every document of the run."""
     dry_run = ServerDryRun(options.kubeconfig, options.context) if options.server_dry_run else None
     version = options.kube_version or DEFAULT_KUBE_VERSION
     schema = SchemaValidator(version) if options.schema else None
     policies = policy_set(options.scan)
     library = gatekeeper_library(options.scan)
-    problems: list[Problem] = []
     with ExitStack() as stack:
         engine, plan = stack.enter_context(evaluator(policies, options.scan))
-        loaded = stack.enter_context(loaded_files(files))
-        # a file with a refused document is not fixed: its write-back could not be proved
-        documents = [doc for f in loaded if not f.problems for doc in f.documents]
         gatekeeper = None if library is None else stack.enter_context(gatekeeper_checker(
-            library, options.scan.engine, options.scan.lint, documents, options.scan.timeout))
-
-        def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
-            found, evaluation = detect(engine, plan, documents)
-            said = evaluation.problems
-            if gatekeeper is not None:
-                found = [a + b for a, b in zip(found, gatekeeper.findings(documents),
-                                               strict=True)]
-                said = said + gatekeeper.problems
-            problems.extend(p for p in said if p not in problems)
-            return found
-
+            library, options.scan.engine, options.scan.lint, inventory, options.scan.timeout))
         known = {**policies.by_id, **(library.policies() if library else {})}
         drafter = None
         if options.llm is not None:
             drafter = LlmPatches(ChatClient(options.llm, use_cache=options.use_cache))
-        if bindings is None:
-            bindings = Bindings.of(doc.content for doc in documents)
         fragments = Fragments(options.fix_dirs, options.params, drafter, bindings)
-        loop = FixLoop(detect_all, fragments, known, schema, frozenset(options.policy_ids),
-                       options.max_risk)
-        states = loop.run(documents)
-        if dry_run is not None:
-            _dry_run(dry_run, states)
-        changed_at = time.perf_counter()
-        with _collector_paused():  # the run's documents and node trees hold no cycles
-            changes = _changes(loaded, states, problems)
-        loop.timings["write"] = time.perf_counter() - changed_at
-    resolutions = [o for state in states for o in _in_order(state)]
-    return FixResult(
-        resolutions=tuple(resolutions),
-        problems=tuple([p for f in loaded for p in f.problems] + problems),
-        changes=tuple(changes),
-        policies=known,
-        files=len(files),
-        documents=len(documents),
-        timings={**loop.timings, "total": time.perf_counter() - started},
-    )
+
+        def fix_files(files: Sequence[str],
+                      loaded: Sequence[manifests.LoadedFile] | None = None) -> FixResult:
+            began = time.perf_counter()
+            problems: list[Problem] = []
+
+            def detect_all(documents: Sequence[Document]) -> list[list[Finding]]:
+                found, evaluation = detect(engine, plan, documents)
+                said = evaluation.problems
+                if gatekeeper is not None:
+                    found = [a + b for a, b in zip(found, gatekeeper.findings(documents),
+                                                   strict=True)]
+                    said = said + gatekeeper.problems
+                problems.extend(p for p in said if p not in problems)
+                return found
+
+            with ExitStack() as held:
+                if loaded is None:
+                    loaded = held.enter_context(loaded_files(files))
+                documents = _fixable(loaded)
+                loop = FixLoop(detect_all, fragments, known, schema,
+                               frozenset(options.policy_ids), options.max_risk)
+                states = loop.run(documents)
+                if dry_run is not None:
+                    _dry_run(dry_run, states)
+                changed_at = time.perf_counter()
+                with _collector_paused():  # the documents and node trees hold no cycles
+                    changes = _changes(loaded, states, problems)
+                loop.timings["write"] = time.perf_counter() - changed_at
+                resolutions = [o for state in states for o in _in_order(state)]
+                return FixResult(
+                    resolutions=tuple(resolutions),
+                    problems=tuple([p for f in loaded for p in f.problems] + problems),
+                    changes=tuple(changes),
+                    policies=known,
+                    files=len(files),
+                    documents=len(documents),
+                    timings={**loop.timings, "total": time.perf_counter() - began},
+                )
+
+        yield fix_files
 
 
 def _in_order(state: DocumentState) -> list[Resolution]:
@@ -227,11 +278,10 @@ def _changes(
             _unfix(fixed, f"cannot write back: {exc.message}")
             problems.append(Problem(item.path, exc.line, f"cannot write back: {exc.message}"))
             continue
-        expected = {(d.index, d.item): d.content for d in item.documents}
+        expected = manifests.contents(item)
         expected.update({(state.original.index, state.original.item): state.content
                          for state in fixed})
-        reread = lists.expanded(manifests.parse(item.path, after))
-        if reread.problems or {(d.index, d.item): d.content for d in reread.documents} != expected:
+        if manifests.reread(item, after) != expected:
             reason = "write-back would not give the verified documents back"
             _unfix(fixed, reason)
             problems.append(Problem(item.path, 0, f"{reason}; file left as it was"))

@@ -489,3 +489,103 @@ def test_scan_reports_every_discovered_file(tmp_path: Path) -> None:
         os.path.join("sub", "deeper", "e.yaml"),
     }
     assert result.count(FAILURE) == 5
+
+
+# --- reading only the documents that mention a word -------------------------------------
+
+
+def _same_as_a_full_parse(path: str, word: str) -> None:
+    """What contents_mentioning gives is among the file's documents (a List's other items
+    may come with the one that mentions the word) and holds every one that mentions it."""
+    from kfix.load import lists
+
+    loaded = lists.expanded(manifests.read(path))
+    every = [] if loaded.problems else [d.content for d in loaded.documents]
+    got = manifests.contents_mentioning(path, word)
+    assert all(content in every for content in got), path
+    assert [c for c in got if word in json.dumps(c)] == [
+        c for c in every if word in json.dumps(c)], path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("kind: A\n---\nkind: RoleBinding\nsubjects: [{name: x}]\n---\nkind: B\n",
+                     id="middle"),
+        pytest.param("kind: RoleBinding\n...\n---\nkind: B\nx: |\n  RoleBinding-less\n",
+                     id="end-marker-and-a-block-scalar"),
+        pytest.param("apiVersion: v1\nkind: List\nitems:\n- kind: RoleBinding\n  metadata: {}\n"
+                     "- kind: ConfigMap\n", id="list-items"),
+        # the directive stays in the piece before its document: that piece does not
+        # parse alone, and the whole file is read instead
+        pytest.param("kind: A\n---\n%YAML 1.1\n---\nkind: RoleBinding\n", id="directive"),
+        pytest.param("kind: RoleBinding\nx: '\n---\n'\n", id="marker-in-a-quoted-scalar"),
+    ],
+)
+def test_documents_mentioning_a_word_are_those_a_full_parse_gives(tmp_path: Path,
+                                                                  text: str) -> None:
+    _same_as_a_full_parse(str(write(tmp_path / "m.yaml", text)), "RoleBinding")
+
+
+def test_documents_mentioning_a_word_match_a_full_parse_on_the_vendored_corpus() -> None:
+    files = manifests.discover([str(Path(__file__).parents[1] / "data" / "corpus")])
+    mentioning = [f for f in files if "RoleBinding" in Path(f).read_text(encoding="utf-8")]
+    assert mentioning, "the vendored corpus has no RoleBinding: this test checks nothing"
+    for path in files:
+        _same_as_a_full_parse(path, "RoleBinding")
+
+
+# --- reading a new text again: only the pieces that changed -----------------------------
+
+
+def _whole(text: str) -> object:
+    from kfix.load import lists
+
+    loaded = lists.expanded(manifests.parse("f.yaml", text))
+    return None if loaded.problems else manifests.contents(loaded)
+
+
+def _reread(old: str, new: str) -> object:
+    from kfix.load import lists
+
+    return manifests.reread(lists.expanded(manifests.parse("f.yaml", old)), new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param("a: 1\n---\nb: 2\n---\nc: 3\n", "a: 1\n---\nb: 20\n---\nc: 3\n",
+                     id="one-piece"),
+        pytest.param("a: 1\n---\nb: 2\n", "a: 1\n---\nb: 2\n---\nc: 3\n", id="a-piece-more"),
+        pytest.param("a: 1\n---\nb: 2\n", "a: 1\n---\nb: |\n  x\n---\n", id="marker-added"),
+        pytest.param("a: 1\n---\nb: 2\n", "a: 1\n---\nb: [2\n", id="does-not-parse"),
+        pytest.param("%TAG !e! tag:e,2000:\n---\na: !e!x 1\n---\nb: 2\n",
+                     "%TAG !e! tag:e,2000:\n---\na: !e!x 1\n---\nb: 3\n", id="directive"),
+        pytest.param("a: 1\n---\napiVersion: v1\nkind: List\nitems:\n- {kind: A}\n- {kind: B}\n",
+                     "a: 1\n---\napiVersion: v1\nkind: List\nitems:\n- {kind: A}\n- {kind: C}\n",
+                     id="list-items"),
+        pytest.param("a: 1\n...\nb: 2\n", "a: 1\n...\nb: 3\n", id="bare-document-after-end"),
+        pytest.param("# only a comment\n---\nb: 2\n", "# a comment\n---\nb: 3\n",
+                     id="comment-piece-changed"),
+        pytest.param("a: 1\n---\nb: 2\n", "a: 1\n---\n- b\n", id="no-longer-a-mapping"),
+        pytest.param("a: &x 1\n---\nb: 2\n", "a: &x 1\n---\nb: *x\n", id="alias-across"),
+        pytest.param("a: 1\r\n---\r\nb: 2\r\n", "a: 1\r\n---\r\nb: 3\r\n", id="crlf"),
+    ],
+)
+def test_a_text_read_again_reads_as_a_whole_parse_would(old: str, new: str) -> None:
+    assert _reread(old, new) == _whole(new)
+
+
+def test_a_changed_document_of_every_vendored_file_reads_as_a_whole_parse_would() -> None:
+    files = manifests.discover([str(Path(__file__).parents[1] / "data" / "corpus")])
+    many = 0
+    for path in files:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        assert _reread(text, text) == _whole(text), path
+        position = text.rfind("\n  name: ")
+        if position < 0:
+            continue
+        changed = text[:position] + "\n  name: changed-" + text[position + 9:]
+        many += text.count("\n---") > 1
+        assert _reread(text, changed) == _whole(changed), path
+    assert many, "no vendored file has several documents: the pieces went untested"
