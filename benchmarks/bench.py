@@ -1,7 +1,8 @@
 """kfix as users run it, on both corpus shapes, as ratios to parsing the same files.
 
 For each shape (`corpus`: ../shared/corpus as it is; `per-document`: the same documents
-one per file; `one-file`: 100,000 tiny documents in one file; see shapes.py) this times, as whole commands in this one run:
+one per file; `one-file`: 100,000 tiny documents in one file; see shapes.py) this
+times, as whole commands in this one run:
 - the baseline: PyYAML's C loader parsing every file (in process, no kfix);
 - `kfix scan -o FORMAT --jobs J` for every output format and J in --jobs;
 - `kfix fix --write -o json --jobs J` on a fresh copy of the shape.

@@ -155,8 +155,9 @@ def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[tuple[str, str
     followed, each real directory once (a link back up the tree is not a loop). A
     directory that cannot be listed is yielded as a path of its own, so reading it
     reports why. Directories are taken breadth first, by name within a level, so a real
-    directory reached by several paths is listed under the shortest, the first by name. Only symlinks cost a
-    realpath: any other entry's real path is its real directory's joined with its name."""
+    directory reached by several paths is listed under the shortest, the first by name.
+    Only symlinks cost a realpath: any other entry's real path is its real directory's
+    joined with its name."""
     visited: set[str] = set()
     pending = [(0, root, os.path.realpath(root))]
     while pending:

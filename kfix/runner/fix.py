@@ -39,6 +39,7 @@ from kfix.patch.loop import DocumentState, FixLoop
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
+    Progress,
     ScanOptions,
     evaluator,
     gatekeeper_library,
@@ -65,23 +66,28 @@ class FixOptions:
     max_risk: str = DEFAULT_MAX_RISK  # riskier fixes are verified and only suggested
 
 
-def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
-    """Detect, patch, verify, and return the new text of every file that changes.
+def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
+        progress: Progress | None = None) -> FixResult:
+    """Detect, patch, verify, and return the new text of every file that changes;
+    `progress` hears how far the run is after each chunk of files.
 
     Writes nothing: `kfix.writer` writes what the result says, as the user asked.
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
+    tracker = _Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
-        return _fix_together(files, options)
+        return tracker.done(_fix_together(files, options))
     # every chunk needs the bindings of all the inputs, not only of its own files
     work = (options, _bindings(files))
     if options.scan.jobs <= 1:  # chunk by chunk, so only one chunk's node trees are held
         with _fixer(*work) as fixer:
-            parts = [fixer(chunk) for chunk in chunks(files, _in_process_chunks(files))]
+            parts = [tracker.done(fixer(chunk))
+                     for chunk in chunks(files, _in_process_chunks(files))]
     else:
-        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB)
+        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
+                           done=lambda _chunk, part: tracker.done(part))
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -95,6 +101,23 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
         documents=sum(p.documents for p in parts),
         timings=timings,
     )
+
+
+@dataclass
+class _Tracker:
+    total: int
+    report: Progress | None
+    files: int = 0
+    documents: int = 0
+    findings: int = 0
+
+    def done(self, part: FixResult) -> FixResult:
+        self.files += part.files
+        self.documents += part.documents
+        self.findings += len(part.resolutions)
+        if self.report is not None:
+            self.report(self.files, self.total, self.documents, self.findings)
+        return part
 
 
 # chunks per worker process: the cost of fixing a file is not its size (a CRD has
