@@ -10,7 +10,7 @@ import gc
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -86,7 +86,7 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
             parts = [tracker.done(fixer(chunk))
                      for chunk in chunks(files, _in_process_chunks(files))]
     else:
-        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
+        parts = in_workers(_fixer_for, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
                            done=lambda _chunk, part: tracker.done(part))
     timings: dict[str, float] = {}
     for part in parts:
@@ -150,17 +150,8 @@ def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
             return fixer(files, loaded)
 
 
-# a worker process's fixer, set up for its first chunk and kept for the others
-_worker: tuple[ExitStack, Fixer] | None = None
-
-
-def _fix_chunk(files: Sequence[str], work: tuple[FixOptions, Bindings]) -> FixResult:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    if _worker is None:
-        stack = ExitStack()
-        _worker = (stack, stack.enter_context(_fixer(*work)))
-    return _worker[1](files)
+def _fixer_for(work: tuple[FixOptions, Bindings]) -> AbstractContextManager[Fixer]:
+    return _fixer(*work)
 
 
 def _fixable(loaded: Sequence[manifests.LoadedFile]) -> list[Document]:

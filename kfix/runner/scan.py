@@ -9,7 +9,7 @@ import fnmatch
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
@@ -301,31 +301,27 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
 def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int,
                    tracker: _Tracker) -> Evaluation:
     merged = Evaluation()
-    for part in in_workers(_scan_chunk, files, jobs, options, per_job=CHUNKS_PER_JOB,
+    for part in in_workers(_scanner, files, jobs, options, per_job=CHUNKS_PER_JOB,
                            done=lambda chunk, part: tracker.done(len(chunk), part)):
         merged.merge(part)
     return merged
 
 
-# chunks per worker process: enough to even out slow and fast files, few enough that
-# pickling the results back stays cheap
+# chunks per process: enough to even out slow and fast files, few enough that pickling
+# the results back stays cheap
 CHUNKS_PER_JOB = 8
-# a worker process's policies, engine and plan, set up for its first chunk and kept
-_worker: tuple[ExitStack, Engine, Plan] | None = None
 
 
-def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Evaluation:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    started = time.perf_counter()
-    if _worker is None:
-        stack = ExitStack()
-        engine, plan = stack.enter_context(evaluator(policy_set(options), options))
-        _worker = (stack, engine, plan)
-    _stack, engine, plan = _worker
-    setup = time.perf_counter() - started
-    evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
-    evaluation.time("setup", setup)
-    evaluation.time("evaluate", time.perf_counter() - started - setup
-                    - evaluation.timings.get("load", 0.0))
-    return evaluation
+@contextmanager
+def _scanner(options: ScanOptions) -> Iterator[Callable[[Sequence[str]], Evaluation]]:
+    """The policies, engine and plan of one process of a parallel run, and what scans one
+    chunk of files with them."""
+    with evaluator(policy_set(options), options) as (engine, plan):
+        def scan_chunk(files: Sequence[str]) -> Evaluation:
+            started = time.perf_counter()
+            evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
+            evaluation.time("evaluate", time.perf_counter() - started
+                            - evaluation.timings.get("load", 0.0))
+            return evaluation
+
+        yield scan_chunk
