@@ -45,7 +45,8 @@ ignore = click.option("--ignore", metavar="REGEX",
 combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-                    help="Worker processes; output is identical to --jobs 1.")
+                    help="Processes to scan or fix in (this one and JOBS-1 workers); output is "
+                         "identical to --jobs 1.")
 
 
 if TYPE_CHECKING:  # generic in click's stubs and newer releases, not in click 8.1
