@@ -1,0 +1,295 @@
+"""Policy sources in go-getter's syntax: a real git repository made here, tarballs served
+over loopback HTTP with good and bad checksums, the cache, and `install` (kfix pull)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from kfix.errors import SourceError
+from kfix.pack import sources
+from kfix.pack.sources import Source, install, parse, resolve
+
+sys.path.insert(0, str(Path(__file__).parent))
+from http_standins import FileServer
+
+V1 = 'package main\n\ndeny contains "v1" if { input.kind == "Pod" }\n'
+V2 = 'package main\n\ndeny contains "v2" if { input.kind == "Pod" }\n'
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, env={**os.environ, "GIT_AUTHOR_NAME": "t",
+                                          "GIT_AUTHOR_EMAIL": "t@example.org",
+                                          "GIT_COMMITTER_NAME": "t",
+                                          "GIT_COMMITTER_EMAIL": "t@example.org"})
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with policy/deny.rego: V1 tagged v1, then V2 on main."""
+    root = tmp_path / "repo"
+    (root / "policy").mkdir(parents=True)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    (root / "policy/deny.rego").write_text(V1)
+    (root / "README.md").write_text("policies\n")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "v1")
+    git(root, "tag", "v1")
+    (root / "policy/deny.rego").write_text(V2)
+    git(root, "commit", "--quiet", "-am", "v2")
+    return root
+
+
+def tarball(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, text in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+    return buffer.getvalue()
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("git::https://host/repo.git//sub/dir?ref=v1.2",
+     Source("git::https://host/repo.git//sub/dir?ref=v1.2", "git", "https://host/repo.git",
+            "sub/dir", ref="v1.2")),
+    ("git::https://host/repo.git?ref=main&depth=1",
+     Source("git::https://host/repo.git?ref=main&depth=1", "git", "https://host/repo.git",
+            ref="main", depth=1)),
+    ("git::file:///srv/repo//policy",
+     Source("git::file:///srv/repo//policy", "git", "file:///srv/repo", "policy")),
+    ("git::git@github.com:org/repo.git//p",
+     Source("git::git@github.com:org/repo.git//p", "git", "git@github.com:org/repo.git", "p")),
+    ("https://host/p.tar.gz//policy?checksum=sha256:" + "a" * 64 + "&token=x",
+     Source("https://host/p.tar.gz//policy?checksum=sha256:" + "a" * 64 + "&token=x", "http",
+            "https://host/p.tar.gz?token=x", "policy", checksum=("sha256", "a" * 64),
+            archive="tar.gz")),
+    ("https://host/download?archive=zip",
+     Source("https://host/download?archive=zip", "http", "https://host/download",
+            archive="zip")),
+    ("http://host/deny.rego?checksum=" + "b" * 40,
+     Source("http://host/deny.rego?checksum=" + "b" * 40, "http", "http://host/deny.rego",
+            checksum=("sha1", "b" * 40))),
+    ("oci://ghcr.io/org/p:v1", Source("oci://ghcr.io/org/p:v1", "oci", "ghcr.io/org/p:v1")),
+    ("opa.azurecr.io/test", Source("opa.azurecr.io/test", "oci", "opa.azurecr.io/test")),
+    ("no/such/dir", Source("no/such/dir", "local", "no/such/dir")),
+])
+def test_sources_parse_as_go_getter_reads_them(text: str, expected: Source) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("hg::https://host/repo", "unsupported getter 'hg::'"),
+    ("s3://bucket/p.tgz", "unsupported URL scheme 's3'"),
+    ("https://host/p.tgz?checksum=sha256:abc", "checksum=sha256:abc is not TYPE:HEX"),
+    ("https://host/p.tgz?checksum=crc32:abcd", "checksum=crc32:abcd is not TYPE:HEX"),
+    ("https://host/p?archive=rar", "archive=rar is not one of"),
+    ("git::https://host/r.git?depth=x", "depth=x is not a number"),
+    ("git::ssh://git@host/r.git?sshkey=abc", "sshkey= is not supported"),
+])
+def test_malformed_sources_are_usage_errors(text: str, message: str) -> None:
+    with pytest.raises(SourceError, match=message):
+        parse(text)
+
+
+def test_a_token_in_a_url_is_never_shown() -> None:
+    with pytest.raises(SourceError) as raised:
+        parse("git::https://ghp_secret@host/r.git?depth=x")
+    assert "ghp_secret" not in str(raised.value)
+    assert "git::https://***@host/r.git" in str(raised.value)
+
+
+def test_a_local_directory_is_used_where_it_is(tmp_path: Path) -> None:
+    assert resolve([str(tmp_path)], tmp_path / "cache") == (str(tmp_path),)
+    assert not (tmp_path / "cache").exists()
+
+
+# -- git ------------------------------------------------------------------------------------
+
+
+def test_a_git_source_is_cloned_at_its_ref_and_subdir(repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (at_tag,) = resolve([f"git::file://{repo}//policy?ref=v1"], cache)
+    assert Path(at_tag, "deny.rego").read_text() == V1
+    (head,) = resolve([f"git::file://{repo}"], cache)
+    assert Path(head, "policy/deny.rego").read_text() == V2
+    assert not Path(head, ".git").exists()  # policies only, not the repository
+    (shallow,) = resolve([f"git::file://{repo}//policy?ref=v1&depth=1"], cache)
+    assert Path(shallow, "deny.rego").read_text() == V1
+
+
+def test_an_unpinned_git_source_is_fetched_again(repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    source = f"git::file://{repo}//policy"
+    assert Path(resolve([source], cache)[0], "deny.rego").read_text() == V2
+    (repo / "policy/deny.rego").write_text(V1 + "# v3\n")
+    git(repo, "commit", "--quiet", "-am", "v3")
+    assert Path(resolve([source], cache)[0], "deny.rego").read_text() == V1 + "# v3\n"
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_git_source_pinned_to_a_commit_is_reused_from_the_cache(repo: Path,
+                                                                  tmp_path: Path) -> None:
+    commit = git(repo, "rev-parse", "v1")
+    source = parse(f"git::file://{repo}//policy?ref={commit}")
+    assert source.pinned
+    first = sources.fetch(source, tmp_path / "cache")
+    (first / "policy/deny.rego").write_text("changed in the cache")
+    assert sources.fetch(source, tmp_path / "cache") == first
+    assert (first / "policy/deny.rego").read_text() == "changed in the cache"
+
+
+def test_a_git_failure_names_the_source_and_what_git_said(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"git::file://.*\?ref=nope: git checkout failed: "
+                                          r"fatal: invalid reference: nope"):
+        resolve([f"git::file://{repo}?ref=nope"], tmp_path / "cache")
+    with pytest.raises(SourceError, match="git clone failed: fatal: '.*missing' does not"):
+        resolve([f"git::file://{tmp_path}/missing"], tmp_path / "cache")
+    with pytest.raises(SourceError, match="no 'absent' in what was fetched"):
+        resolve([f"git::file://{repo}//absent"], tmp_path / "cache")
+
+
+def test_a_git_subdir_may_not_leave_the_checkout(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="would be written outside"):
+        resolve([f"git::file://{repo}//../../etc"], tmp_path / "cache")
+
+
+def test_a_repository_with_a_link_out_is_refused(repo: Path, tmp_path: Path) -> None:
+    os.symlink("/etc/passwd", repo / "policy/passwd")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "link")
+    with pytest.raises(SourceError, match="'policy/passwd' links to '/etc/passwd', outside"):
+        resolve([f"git::file://{repo}"], tmp_path / "cache")
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+
+def test_a_tarball_is_downloaded_checked_and_unpacked(tmp_path: Path) -> None:
+    data = tarball({"policy/deny.rego": V1})
+    digest = hashlib.sha256(data).hexdigest()
+    server = FileServer({"/p.tar.gz": data})
+    with server as base:
+        source = f"{base}/p.tar.gz//policy?checksum=sha256:{digest}"
+        (found,) = resolve([source], tmp_path / "cache")
+        assert Path(found, "deny.rego").read_text() == V1
+        assert resolve([source], tmp_path / "cache") == (found,)  # pinned: from the cache
+    assert server.requests == ["/p.tar.gz"]
+
+
+def test_a_checksum_mismatch_is_an_error_and_nothing_is_used(tmp_path: Path) -> None:
+    data = tarball({"deny.rego": V1})
+    wrong = hashlib.sha256(b"other").hexdigest()
+    cache = tmp_path / "cache"
+    with FileServer({"/p.tgz": data}) as base, pytest.raises(SourceError) as raised:
+        resolve([f"{base}/p.tgz?checksum=sha256:{wrong}"], cache)
+    assert str(raised.value).endswith(
+        f"checksum mismatch: expected sha256:{wrong}, got "
+        f"sha256:{hashlib.sha256(data).hexdigest()}; nothing was used")
+    assert list(cache.iterdir()) == []
+
+
+def test_other_checksum_types_are_checked(tmp_path: Path) -> None:
+    data = tarball({"deny.rego": V1})
+    with FileServer({"/p.tgz": data}) as base:
+        for kind in ("md5", "sha1", "sha512"):
+            good = hashlib.new(kind, data).hexdigest()
+            (found,) = resolve([f"{base}/p.tgz?checksum={kind}:{good}"], tmp_path / "cache")
+            assert Path(found, "deny.rego").read_text() == V1
+            with pytest.raises(SourceError, match=f"expected {kind}:"):
+                resolve([f"{base}/p.tgz?checksum={kind}:{'0' * len(good)}"],
+                        tmp_path / "cache")
+
+
+def test_a_plain_file_url_is_kept_as_a_file(tmp_path: Path) -> None:
+    with FileServer({"/policies/deny.rego": V1.encode()}) as base:
+        (found,) = resolve([f"{base}/policies/deny.rego"], tmp_path / "cache")
+    assert Path(found, "deny.rego").read_text() == V1
+
+
+def test_an_http_error_names_the_status(tmp_path: Path) -> None:
+    with FileServer({}) as base, pytest.raises(SourceError, match="p.tgz: HTTP 404 Not Found"):
+        resolve([f"{base}/p.tgz"], tmp_path / "cache")
+
+
+def test_a_download_over_the_limit_is_refused(tmp_path: Path) -> None:
+    from kfix.pack.archives import Limits
+
+    with FileServer({"/big.rego": bytes(5000)}) as base, \
+            pytest.raises(SourceError, match="download is larger than 4096 bytes; refused"):
+        resolve([f"{base}/big.rego"], tmp_path / "cache", Limits(download_bytes=4096))
+
+
+def test_a_hostile_tarball_from_a_server_is_refused(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../../escape.rego")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with FileServer({"/p.tgz": buffer.getvalue()}) as base, \
+            pytest.raises(SourceError, match="'../../escape.rego' would be written outside"):
+        resolve([f"{base}/p.tgz"], tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert not (tmp_path / "escape.rego").exists()
+
+
+def test_a_local_tarball_with_a_checksum(tmp_path: Path) -> None:
+    archive = tmp_path / "p.tgz"
+    archive.write_bytes(tarball({"deny.rego": V2}))
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (found,) = resolve([f"{archive}?checksum=sha256:{digest}"], tmp_path / "cache")
+    assert Path(found, "deny.rego").read_text() == V2
+    (plain,) = resolve([str(archive)], tmp_path / "cache")
+    assert Path(plain, "deny.rego").read_text() == V2
+    with pytest.raises(SourceError, match="checksum mismatch"):
+        resolve([f"{archive}?checksum=sha256:{'0' * 64}"], tmp_path / "cache")
+
+
+# -- install (kfix pull) --------------------------------------------------------------------
+
+
+def test_install_copies_each_source_into_the_directory(repo: Path, tmp_path: Path) -> None:
+    with FileServer({"/lib.rego": b"package lib\n"}) as base:
+        written = install([f"git::file://{repo}//policy?ref=v1", f"{base}/lib.rego"],
+                          str(tmp_path / "policy"), cache=tmp_path / "cache")
+    assert sorted(written) == [str(tmp_path / "policy/deny.rego"),
+                               str(tmp_path / "policy/lib.rego")]
+    assert (tmp_path / "policy/deny.rego").read_text() == V1
+    assert stat_mode(tmp_path / "policy/deny.rego") == 0o644
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_install_refuses_to_overwrite_unless_asked(repo: Path, tmp_path: Path) -> None:
+    into, cache = tmp_path / "policy", tmp_path / "cache"
+    install([f"git::file://{repo}//policy?ref=v1"], str(into), cache=cache)
+    assert install([f"git::file://{repo}//policy?ref=v1"], str(into), cache=cache) == []
+    with pytest.raises(SourceError, match=r"policy/deny.rego: already exists with other "
+                                          r"content; refusing to overwrite"):
+        install([f"git::file://{repo}//policy"], str(into), cache=cache)
+    assert (into / "deny.rego").read_text() == V1
+    assert install([f"git::file://{repo}//policy"], str(into), overwrite=True,
+                   cache=cache) == [str(into / "deny.rego")]
+    assert (into / "deny.rego").read_text() == V2
+    assert sorted(p.name for p in into.iterdir()) == ["deny.rego"]  # no temporary left
+
+
+def test_install_needs_a_local_directory(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SourceError, match="policies are pulled into a local directory"):
+        install(["whatever"], str(tmp_path / "file"))
