@@ -268,7 +268,8 @@ def _git_run(args: list[str]) -> None:
         raise SourceError("git is not installed") from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit {done.returncode}"
+        said = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines
+        reason = said[0] if said else f"exit {done.returncode}"
         raise SourceError(f"git {args[0] if args[0] != '-C' else args[2]} failed: "
                           f"{_without_secret(reason)}")
 

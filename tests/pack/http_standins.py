@@ -61,7 +61,8 @@ def digest_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _descriptor(media_type: str, data: bytes, annotations: Mapping[str, str] = {}) -> dict[str, Any]:
+def _descriptor(media_type: str, data: bytes,
+                annotations: Mapping[str, str] = {}) -> dict[str, Any]:
     found: dict[str, Any] = {"mediaType": media_type, "digest": digest_of(data),
                              "size": len(data)}
     if annotations:

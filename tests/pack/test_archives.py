@@ -132,7 +132,7 @@ def test_a_zip_whose_headers_lie_about_sizes_is_refused(tmp_path: Path) -> None:
 
 def test_something_that_is_not_an_archive_says_so(tmp_path: Path) -> None:
     (tmp_path / "p.tgz").write_bytes(b"<html>not found</html>")
-    with pytest.raises(SourceError, match="not a readable tar.gz archive"):
+    with pytest.raises(SourceError, match=r"not a readable tar\.gz archive"):
         extract(tmp_path / "p.tgz", "tar.gz", tmp_path / "out")
 
 

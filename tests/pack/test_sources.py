@@ -156,7 +156,7 @@ def test_a_git_failure_names_the_source_and_what_git_said(repo: Path, tmp_path: 
     with pytest.raises(SourceError, match=r"git::file://.*\?ref=nope: git checkout failed: "
                                           r"fatal: invalid reference: nope"):
         resolve([f"git::file://{repo}?ref=nope"], tmp_path / "cache")
-    with pytest.raises(SourceError, match="git clone failed: fatal: '.*missing' does not"):
+    with pytest.raises(SourceError, match=r"git clone failed: fatal: '.*missing' does not"):
         resolve([f"git::file://{tmp_path}/missing"], tmp_path / "cache")
     with pytest.raises(SourceError, match="no 'absent' in what was fetched"):
         resolve([f"git::file://{repo}//absent"], tmp_path / "cache")
@@ -221,7 +221,7 @@ def test_a_plain_file_url_is_kept_as_a_file(tmp_path: Path) -> None:
 
 
 def test_an_http_error_names_the_status(tmp_path: Path) -> None:
-    with FileServer({}) as base, pytest.raises(SourceError, match="p.tgz: HTTP 404 Not Found"):
+    with FileServer({}) as base, pytest.raises(SourceError, match=r"p\.tgz: HTTP 404 Not Found"):
         resolve([f"{base}/p.tgz"], tmp_path / "cache")
 
 
@@ -240,7 +240,7 @@ def test_a_hostile_tarball_from_a_server_is_refused(tmp_path: Path) -> None:
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
     with FileServer({"/p.tgz": buffer.getvalue()}) as base, \
-            pytest.raises(SourceError, match="'../../escape.rego' would be written outside"):
+            pytest.raises(SourceError, match=r"'\.\./\.\./escape\.rego' would be written outside"):
         resolve([f"{base}/p.tgz"], tmp_path / "cache")
     assert list((tmp_path / "cache").iterdir()) == []
     assert not (tmp_path / "escape.rego").exists()
