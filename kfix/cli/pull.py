@@ -24,7 +24,7 @@ def pull_command(urls: tuple[str, ...], directory: str) -> None:
     Exit codes: 0 pulled; 2 a source that cannot be fetched, a checksum mismatch, a
     refused archive, a file that would be overwritten; 130 interrupted.
     """
-    from kfix.pack.sources import install
+    from kfix.pack.pull import install
 
     for path in install(urls, directory):
         click.echo(f"pulled {path}")
@@ -33,7 +33,7 @@ def pull_command(urls: tuple[str, ...], directory: str) -> None:
 def update(urls: tuple[str, ...], policy_paths: tuple[str, ...]) -> tuple[str, ...]:
     """--update: download into the first policy path (./policy without one), which is
     then read; the policy paths to use."""
-    from kfix.pack.sources import install
+    from kfix.pack.pull import install
 
     if not urls:
         return policy_paths

@@ -58,8 +58,6 @@ def extract(archive: Path, form: str, into: Path, limits: Limits = LIMITS) -> No
         else:
             _extract_tar(archive, into, limits)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        if isinstance(exc, SourceError):
-            raise
         raise SourceError(f"not a readable {form} archive: {exc}") from None
 
 

@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -183,7 +183,11 @@ def fetch(source: Source, cache: Path, limits: Limits = LIMITS) -> Path:
         archives.check_tree(tree, limits)
         if place.exists():  # a rename cannot replace a directory: move the old one aside
             place.rename(work / "old")
-        tree.rename(place)
+        try:
+            tree.rename(place)
+        except OSError:  # another kfix put the same source there in the meantime
+            if not place.is_dir():
+                raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return place
@@ -272,60 +276,3 @@ def _git_run(args: list[str]) -> None:
         reason = said[0] if said else f"exit {done.returncode}"
         raise SourceError(f"git {args[0] if args[0] != '-C' else args[2]} failed: "
                           f"{_without_secret(reason)}")
-
-
-# -- kfix pull ------------------------------------------------------------------------------
-
-
-def install(texts: Sequence[str], into: str, *, overwrite: bool = False,
-            cache: Path | None = None, limits: Limits = LIMITS) -> list[str]:
-    """`kfix pull`: fetch each source and copy its files into the directory `into`, as
-    conftest pull does. A file there with other content is an error (before anything is
-    written) unless `overwrite`; each file is replaced atomically. Returns what changed."""
-    if parse(into).kind != "local" or os.path.isfile(into):
-        raise SourceError("policies are pulled into a local directory", into)
-    planned: dict[Path, Path] = {}
-    for text in texts:
-        found = local(parse(text), cache, limits)
-        for name, path in _files(found):
-            planned[Path(into, name)] = path
-    changed = [target for target, path in planned.items() if _differs(target, path)]
-    if not overwrite:
-        for target in changed:
-            if target.exists():
-                raise SourceError("already exists with other content; refusing to overwrite "
-                                  "(kfix scan --update replaces it)", str(target))
-    for target in changed:
-        _write(target, planned[target])
-    return [str(target) for target in changed]
-
-
-def _files(found: Path) -> Iterator[tuple[str, Path]]:
-    if found.is_file():
-        yield found.name, found
-        return
-    if not found.is_dir():
-        raise SourceError("no such file or directory", str(found))
-    for directory, dirs, files in os.walk(found):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for name in sorted(files):
-            path = Path(directory, name)
-            if path.is_file():
-                yield str(path.relative_to(found)), path
-
-
-def _differs(target: Path, path: Path) -> bool:
-    return not (target.is_file() and target.read_bytes() == path.read_bytes())
-
-
-def _write(target: Path, path: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        os.fchmod(handle, 0o644)
-        with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
-            shutil.copyfileobj(source, out)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pack"))
 from http_standins import FileServer, Layer, Registry, write_layout
+from policy_repos import make_repo, tarball
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,16 +30,6 @@ def kfix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "kfix", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=300,
                           env={**os.environ, "XDG_CACHE_HOME": str(cwd / "cache")})
-
-
-def tarball(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(text.encode())
-            tar.addfile(info, io.BytesIO(text.encode()))
-    return buffer.getvalue()
 
 
 V1 = tarball({"deny.rego": DENY.format("v1"), "deny_test.rego": DENY_TEST})
@@ -93,16 +84,8 @@ def test_scan_update_pulls_into_policy_and_scans_with_it(server: str, work: Path
 
 
 def test_scan_reads_policies_from_a_git_tag(work: Path) -> None:
-    repo = work / "repo"
-    (repo / "policy").mkdir(parents=True)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    (repo / "policy/deny.rego").write_text(DENY.format("tagged"))
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"], ["tag", "v1.2"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
-    (repo / "policy/deny.rego").write_text(DENY.format("later"))
-    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "two"], check=True, env=env)
-    done = kfix("scan", "-p", f"git::file://{repo}//policy?ref=v1.2", "pod.yaml", cwd=work)
+    repo = make_repo(work / "repo", DENY.format("tagged"), DENY.format("later"))
+    done = kfix("scan", "-p", f"git::file://{repo}//policy?ref=v1", "pod.yaml", cwd=work)
     assert done.returncode == 1, done.stderr
     assert "FAIL - pod.yaml - main - tagged" in done.stdout
 

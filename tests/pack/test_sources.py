@@ -1,12 +1,11 @@
 """Policy sources in go-getter's syntax: a real git repository made here, tarballs served
-over loopback HTTP with good and bad checksums, the cache, and `install` (kfix pull)."""
+over loopback HTTP with good and bad checksums, and the cache."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import os
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -15,49 +14,16 @@ import pytest
 
 from kfix.errors import SourceError
 from kfix.pack import sources
-from kfix.pack.sources import Source, install, parse, resolve
+from kfix.pack.sources import Source, parse, resolve
 
 sys.path.insert(0, str(Path(__file__).parent))
 from http_standins import FileServer
-
-V1 = 'package main\n\ndeny contains "v1" if { input.kind == "Pod" }\n'
-V2 = 'package main\n\ndeny contains "v2" if { input.kind == "Pod" }\n'
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, env={**os.environ, "GIT_AUTHOR_NAME": "t",
-                                          "GIT_AUTHOR_EMAIL": "t@example.org",
-                                          "GIT_COMMITTER_NAME": "t",
-                                          "GIT_COMMITTER_EMAIL": "t@example.org"})
-    return done.stdout.strip()
+from policy_repos import V1, V2, git, make_repo, tarball
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A repository with policy/deny.rego: V1 tagged v1, then V2 on main."""
-    root = tmp_path / "repo"
-    (root / "policy").mkdir(parents=True)
-    git(root, "init", "--quiet", "--initial-branch=main")
-    (root / "policy/deny.rego").write_text(V1)
-    (root / "README.md").write_text("policies\n")
-    git(root, "add", "-A")
-    git(root, "commit", "--quiet", "-m", "v1")
-    git(root, "tag", "v1")
-    (root / "policy/deny.rego").write_text(V2)
-    git(root, "commit", "--quiet", "-am", "v2")
-    return root
-
-
-def tarball(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(text.encode())
-            tar.addfile(info, io.BytesIO(text.encode()))
-    return buffer.getvalue()
-
+    return make_repo(tmp_path / "repo")
 
 # -- parsing --------------------------------------------------------------------------------
 
@@ -256,40 +222,3 @@ def test_a_local_tarball_with_a_checksum(tmp_path: Path) -> None:
     assert Path(plain, "deny.rego").read_text() == V2
     with pytest.raises(SourceError, match="checksum mismatch"):
         resolve([f"{archive}?checksum=sha256:{'0' * 64}"], tmp_path / "cache")
-
-
-# -- install (kfix pull) --------------------------------------------------------------------
-
-
-def test_install_copies_each_source_into_the_directory(repo: Path, tmp_path: Path) -> None:
-    with FileServer({"/lib.rego": b"package lib\n"}) as base:
-        written = install([f"git::file://{repo}//policy?ref=v1", f"{base}/lib.rego"],
-                          str(tmp_path / "policy"), cache=tmp_path / "cache")
-    assert sorted(written) == [str(tmp_path / "policy/deny.rego"),
-                               str(tmp_path / "policy/lib.rego")]
-    assert (tmp_path / "policy/deny.rego").read_text() == V1
-    assert stat_mode(tmp_path / "policy/deny.rego") == 0o644
-
-
-def stat_mode(path: Path) -> int:
-    return path.stat().st_mode & 0o777
-
-
-def test_install_refuses_to_overwrite_unless_asked(repo: Path, tmp_path: Path) -> None:
-    into, cache = tmp_path / "policy", tmp_path / "cache"
-    install([f"git::file://{repo}//policy?ref=v1"], str(into), cache=cache)
-    assert install([f"git::file://{repo}//policy?ref=v1"], str(into), cache=cache) == []
-    with pytest.raises(SourceError, match=r"policy/deny.rego: already exists with other "
-                                          r"content; refusing to overwrite"):
-        install([f"git::file://{repo}//policy"], str(into), cache=cache)
-    assert (into / "deny.rego").read_text() == V1
-    assert install([f"git::file://{repo}//policy"], str(into), overwrite=True,
-                   cache=cache) == [str(into / "deny.rego")]
-    assert (into / "deny.rego").read_text() == V2
-    assert sorted(p.name for p in into.iterdir()) == ["deny.rego"]  # no temporary left
-
-
-def test_install_needs_a_local_directory(tmp_path: Path) -> None:
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(SourceError, match="policies are pulled into a local directory"):
-        install(["whatever"], str(tmp_path / "file"))
