@@ -213,6 +213,8 @@ def _file(source: Source, tree: Path, work: Path, limits: Limits) -> None:
         _http_get(source.location, downloaded, limits)
     else:
         downloaded = Path(unquote(urlsplit(source.location).path))
+        if not downloaded.is_file():
+            raise SourceError("no such file")
     if source.checksum:
         _verify(downloaded, *source.checksum)
     tree.mkdir()

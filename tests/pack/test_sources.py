@@ -186,6 +186,12 @@ def test_a_plain_file_url_is_kept_as_a_file(tmp_path: Path) -> None:
     assert Path(found, "deny.rego").read_text() == V1
 
 
+def test_a_missing_file_url_says_so(tmp_path: Path) -> None:
+    for name in ("deny.rego", "p.tgz"):
+        with pytest.raises(SourceError, match=f"file://{tmp_path}/{name}: no such file"):
+            resolve([f"file://{tmp_path}/{name}"], tmp_path / "cache")
+
+
 def test_an_http_error_names_the_status(tmp_path: Path) -> None:
     with FileServer({}) as base, pytest.raises(SourceError, match=r"p\.tgz: HTTP 404 Not Found"):
         resolve([f"{base}/p.tgz"], tmp_path / "cache")
