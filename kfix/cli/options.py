@@ -77,7 +77,17 @@ shard = click.option(
 
 policy_paths = click.option(
     "-p", "--policy", "policy_paths", multiple=True,
-    help="Policy file or directory (repeatable). Default: kfix's built-in pack.")
+    help="Policy file or directory, or a source to fetch: git::URL, an archive or file "
+         "URL, oci://REF (repeatable; see README, Sharing policies). Default: kfix's "
+         "built-in pack.")
+PULL_DIRECTORY = "policy"  # conftest's
+pull_directory = click.option(
+    "-p", "--policy", "directory", default=PULL_DIRECTORY, show_default=True,
+    type=click.Path(file_okay=False), help="Directory to download the policies to.")
+update = click.option(
+    "-u", "--update", "update_urls", multiple=True, metavar="URL",
+    help="Download policies from URL into the first policy path (default: ./policy) before "
+         "running, replacing files of the same name (repeatable).")
 namespaces = click.option(
     "-n", "--namespace", "namespaces", multiple=True,
     help="Namespace to test, glob allowed (repeatable). Default: main, or every namespace "

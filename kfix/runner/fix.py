@@ -31,6 +31,7 @@ from kfix.model import (
     Problem,
     Resolution,
 )
+from kfix.pack import sources
 from kfix.patch.dry_run import ServerDryRun
 from kfix.patch.evidence import Bindings
 from kfix.patch.fragments import Fragments
@@ -75,6 +76,8 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
+    fetched = sources.resolve(options.scan.policy_paths)
+    options = replace(options, scan=replace(options.scan, policy_paths=fetched))
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
     tracker = _Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:

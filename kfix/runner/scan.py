@@ -20,6 +20,7 @@ from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
 from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES, Document, PolicyInfo, ScanResult
+from kfix.pack import sources
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 from kfix.runner.pool import in_workers, shard
 
@@ -88,6 +89,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
          progress: Progress | None = None) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names;
     `progress` hears how far the run is after each file (or batch of files)."""
+    options = replace(options, policy_paths=sources.resolve(options.policy_paths))
     policies = policy_set(options)
     library = gatekeeper_library(options)
     files = shard(manifests.discover(paths, options.ignore), options.shard)
