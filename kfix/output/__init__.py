@@ -9,7 +9,8 @@ registry (`output.scan`, `output.fix`, `output.test`, `output.verify`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 R = TypeVar("R", contravariant=True)
@@ -25,6 +26,8 @@ class ReportOptions:
     trace: bool = False
     junit_hide_message: bool = False
     verbose: bool = False  # test and verify: list what passed too
+    # what relative input paths are relative to: SARIF names files from it
+    working_directory: str = field(default_factory=os.getcwd)
 
 
 class Report(Protocol[R]):
