@@ -79,8 +79,8 @@ policy_paths = click.option(
     help="Policy file or directory (repeatable). Default: kfix's built-in pack.")
 namespaces = click.option(
     "-n", "--namespace", "namespaces", multiple=True,
-    help="Namespace to test, glob allowed (repeatable). Default: main, or every namespace "
-         "of the built-in pack.")
+    help="Namespace to test, glob allowed (repeatable). Default: main and kfix.policies.* "
+         "(the packages `kfix policy new` writes), or every namespace of the built-in pack.")
 all_namespaces = click.option("--all-namespaces", is_flag=True, help="Test every namespace.")
 gatekeeper_paths = click.option(
     "--gatekeeper", "gatekeeper_paths", multiple=True, type=click.Path(exists=True),

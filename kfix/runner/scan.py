@@ -19,17 +19,28 @@ from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES, Document, PolicyInfo, ScanResult
+from kfix.model import (
+    ALL_PROFILES,
+    PROFILES,
+    SEVERITIES,
+    Document,
+    PolicyInfo,
+    Problem,
+    ScanResult,
+)
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 from kfix.runner.pool import in_workers, shard
 
 COMBINED = "Combined"
+# the namespaces of user policies tested without -n: conftest's, and the packages of
+# policies written as the pack's are (`kfix policy new` scaffolds kfix.policies.<id>)
+DEFAULT_NAMESPACES = ("main", "kfix.policies.*")
 
 
 @dataclass(frozen=True)
 class ScanOptions:
     policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
-    namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
+    namespaces: tuple[str, ...] = ()  # globs; none: DEFAULT_NAMESPACES for user policies
     all_namespaces: bool = False
     data_paths: tuple[str, ...] = ()
     combine: bool = False
@@ -103,7 +114,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
         problems=tuple(problems),
         prints=tuple(evaluation.prints),
         policies={**policies.by_id, **(library.policies() if library else {})},
-        notes=library.notes if library else (),
+        notes=(*_unqueried(policies, options), *(library.notes if library else ())),
         files=len(files),
         documents=evaluation.documents,
         timings=evaluation.timings,
@@ -129,15 +140,34 @@ def gatekeeper_library(options: ScanOptions) -> Library | None:
 
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
+    chosen = _named(policies, options)
+    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+
+
+def _named(policies: PolicySet, options: ScanOptions) -> list[str]:
+    """The namespaces -n, --all-namespaces or the defaults name."""
     available = policies.namespaces
     if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
-        chosen = [ns for ns in available if policies.rules([ns])]
-    elif options.all_namespaces:
-        chosen = available
+        return [ns for ns in available if policies.rules([ns])]
+    if options.all_namespaces:
+        return available
+    patterns = options.namespaces or DEFAULT_NAMESPACES
+    return [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
+
+
+def _unqueried(policies: PolicySet, options: ScanOptions) -> tuple[Problem, ...]:
+    """conftest's "no policies found", as a note: policies that loaded, none of whose
+    deny, violation or warn rules is in a namespace the run tests."""
+    if not options.policy_paths or policies.rules(_named(policies, options)):
+        return ()
+    with_rules = [ns for ns in policies.namespaces if policies.rules([ns])]
+    if with_rules:
+        tested = ", ".join(options.namespaces or DEFAULT_NAMESPACES)
+        why = (f"no policies found in namespace {tested} (their rules are in "
+               f"{', '.join(with_rules)}): choose them with --namespace or --all-namespaces")
     else:
-        patterns = options.namespaces or ("main",)
-        chosen = [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
-    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+        why = "no policies found: no package has a deny, violation or warn rule"
+    return (Problem(", ".join(options.policy_paths), 0, why),)
 
 
 def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
