@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES
+from kfix.model import ALL_PROFILES, PARSERS, PROFILES, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -44,6 +44,10 @@ ignore = click.option("--ignore", metavar="REGEX",
                       help="Skip files and directories whose path matches.")
 combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
+parser = click.option(
+    "--parser", type=click.Choice(PARSERS), default=None,
+    help="Read every input as this, whatever its name (conftest's flag). Default: .json "
+         "files as JSON, the rest (and stdin) as YAML.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                     help="Worker processes; output is identical to --jobs 1.")
 

@@ -480,6 +480,33 @@ def test_stdin_is_read_from_dash(tmp_path: Path) -> None:
     assert entry["filename"] == ""
 
 
+def test_parser_reads_stdin_and_files_as_it_says(tmp_path: Path) -> None:
+    """conftest's --parser: JSON rules for 1e3 (a number), whatever the input's name."""
+    write(tmp_path / "policy" / "p.rego", """
+        package main
+
+        deny contains msg if {
+            is_number(input.spec.replicas)
+            msg := sprintf("%s has %v replicas", [input.metadata.name, input.spec.replicas])
+        }
+        """)
+    text = '{"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 1e1}}'
+    write(tmp_path / "d.yaml", text)
+    as_yaml = kfix("scan", "-p", "policy", "--parser", "yaml", "-", cwd=tmp_path, stdin=text)
+    assert as_yaml.returncode == 0  # YAML 1.1 reads 1e1 as a string
+    as_json = kfix("scan", "-p", "policy", "--parser", "json", "-", "d.yaml", cwd=tmp_path,
+                   stdin=text)
+    assert as_json.returncode == 1
+    assert as_json.stdout.splitlines()[:2] == [
+        "FAIL - - main - web has 10 replicas",
+        "FAIL - d.yaml - main - web has 10 replicas",
+    ]
+    wrong = kfix("scan", "-p", "policy", "--parser", "json", "-", cwd=tmp_path,
+                 stdin=textwrap.dedent(DEPLOYMENT))
+    assert wrong.returncode == 2
+    assert wrong.stdout.startswith("ERR  - -:2 - cannot parse: Expecting value\n")
+
+
 HELM_STREAM = """
 ---
 # Source: shop/templates/service.yaml
