@@ -9,8 +9,7 @@ registry (`output.scan`, `output.fix`, `output.test`, `output.verify`,
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 R = TypeVar("R", contravariant=True)
@@ -26,8 +25,8 @@ class ReportOptions:
     trace: bool = False
     junit_hide_message: bool = False
     verbose: bool = False  # test and verify: list what passed too
-    # what relative input paths are relative to: SARIF names files from it
-    working_directory: str = field(default_factory=os.getcwd)
+    # what relative input paths are relative to, SARIF's %SRCROOT%; "": the process's
+    working_directory: str = ""
 
 
 class Report(Protocol[R]):

@@ -221,6 +221,19 @@ def test_can_verify_rego_tests() -> None:
     assert done.lines[-1] == "PASS: 4/4"
 
 
+# conftest verify --namespace takes globs of packages; kfix test's -r takes a regex of
+# data.<package>.<rule>, so the glob is written as that regex.
+@pytest.mark.parametrize(("case", "pattern", "passed"), [
+    ("Verify command matches a namespace literally", r"^data\.main\.", 4),
+    ("Verify command matches namespaces with a wildcard", r"^data\.ma[^.]*\.", 4),
+    ("Verify command filters out non-matching namespaces", r"^data\.doesnotexist\.", 0),
+])
+def test_verify_command_namespaces(case: str, pattern: str, passed: int) -> None:
+    done = run("test", "./examples/kubernetes/policy", "-r", pattern)
+    assert done.status == 0, case
+    assert done.lines[-1] == f"PASS: {passed}/{passed}", case
+
+
 def test_can_verify_rego_tests_that_uses_parse_combined_config_files() -> None:
     """Can verify rego tests that uses parse_combined_config_files"""
     done = run("test", "./examples/kubernetes/combine")

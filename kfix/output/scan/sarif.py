@@ -74,7 +74,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         if _rule_id(finding) not in rules:
             rules[_rule_id(finding)] = _unknown_rule(finding)
     index = {rule_id: i for i, rule_id in enumerate(rules)}
-    where = options.working_directory
+    where = options.working_directory or os.getcwd()
     run = {
         "tool": {"driver": {"name": "kfix", "version": __version__, "rules": list(rules.values())}},
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(where)}},
