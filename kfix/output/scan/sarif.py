@@ -123,16 +123,17 @@ def _result(finding: Finding, index: dict[str, int], where: str) -> dict[str, An
         "level": _LEVELS[finding.outcome],
         "message": {"text": finding.message},
         "locations": [_location(finding.file, finding.line, where)],
-        "partialFingerprints": {FINGERPRINT: _fingerprint(finding, rule_id)},
+        "partialFingerprints": {FINGERPRINT: _fingerprint(finding, rule_id, where)},
         "properties": finding_metadata(finding),
     }
 
 
-def _fingerprint(finding: Finding, rule_id: str) -> str:
-    """The finding without its line, which moves when lines above it change."""
+def _fingerprint(finding: Finding, rule_id: str, where: str) -> str:
+    """The finding without its line, which moves when lines above it change; its file
+    as the location names it, so `k8s/a.yaml` and `$PWD/k8s/a.yaml` agree."""
     resource = finding.resource
-    parts = (rule_id, finding.file, resource.api_version, resource.kind, resource.namespace,
-             resource.name, finding.item, finding.pointer, finding.message)
+    parts = (rule_id, *_artifact(finding.file, where), resource.api_version, resource.kind,
+             resource.namespace, resource.name, finding.item, finding.pointer, finding.message)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 

@@ -254,13 +254,14 @@ def test_fingerprints_ignore_the_line_and_tell_findings_apart(scan: ScanResult) 
         replace(finding, pointer="/spec/template/spec/containers/1/securityContext/privileged"),
         replace(finding, file="other.yaml"),
         replace(finding, resource=replace(finding.resource, name="api")),
+        replace(finding, file=f"{WHERE}/deploy.yaml"),  # the same file, named absolutely
     ]
     one = ScanResult(results=(CheckResult(file="deploy.yaml", namespace="main",
                                           failures=tuple(variants)),))
     prints = [r["partialFingerprints"] for r in render(one)["runs"][0]["results"]]
     assert set(prints[0]) == {"kfixFinding/v1"}
-    assert prints[0] == prints[1]
-    assert len({p["kfixFinding/v1"] for p in prints[1:]}) == 4
+    assert prints[0] == prints[1] == prints[5]
+    assert len({p["kfixFinding/v1"] for p in prints[1:5]}) == 4
 
 
 @pytest.mark.parametrize("absolute", [False, True])
