@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES
+from kfix.model import ALL_PROFILES, PARSERS, PROFILES, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -44,6 +44,10 @@ ignore = click.option("--ignore", metavar="REGEX",
                       help="Skip files and directories whose path matches.")
 combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
+parser = click.option(
+    "--parser", type=click.Choice(PARSERS), default=None,
+    help="Read every input as this, whatever its name (conftest's flag). Default: .json "
+         "files as JSON, the rest (and stdin) as YAML.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                     help="Processes to scan or fix in (this one and JOBS-1 workers); output is "
                          "identical to --jobs 1.")
@@ -90,8 +94,8 @@ update = click.option(
          "running, replacing files of the same name (repeatable).")
 namespaces = click.option(
     "-n", "--namespace", "namespaces", multiple=True,
-    help="Namespace to test, glob allowed (repeatable). Default: main, or every namespace "
-         "of the built-in pack.")
+    help="Namespace to test, glob allowed (repeatable). Default: main and kfix.policies.* "
+         "(the packages `kfix policy new` writes), or every namespace of the built-in pack.")
 all_namespaces = click.option("--all-namespaces", is_flag=True, help="Test every namespace.")
 gatekeeper_paths = click.option(
     "--gatekeeper", "gatekeeper_paths", multiple=True, type=click.Path(exists=True),

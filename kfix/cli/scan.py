@@ -14,6 +14,7 @@ from kfix.output.scan import REPORTS
 
 @click.command("scan")
 @options.inputs
+@options.parser
 @options.policies
 @options.update
 @options.output(REPORTS, default="stdout")

@@ -186,9 +186,10 @@ def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[tuple[str, str
                 yield path, real_path
 
 
-def read(path: str) -> LoadedFile:
+def read(path: str, parser: str | None = None) -> LoadedFile:
     """Read and parse one path ("-" is standard input); only regular files are read,
-    so a FIFO or a device named in a scanned tree cannot hang the run."""
+    so a FIFO or a device named in a scanned tree cannot hang the run. `parser` (json or
+    yaml) overrides what the name says."""
     try:
         data = sys.stdin.buffer.read() if path == STDIN else _read_regular(path)
     except OSError as exc:
@@ -203,8 +204,8 @@ def read(path: str) -> LoadedFile:
         message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
         return LoadedFile(path, "", problems=(Problem(path, line, message),))
     if text.startswith(BOM):
-        return replace(parse(path, text[len(BOM) :]), bom=True)
-    return parse(path, text)
+        return replace(parse(path, text[len(BOM) :], parser), bom=True)
+    return parse(path, text, parser)
 
 
 def _read_regular(path: str) -> bytes:
@@ -219,14 +220,15 @@ def _read_regular(path: str) -> bytes:
         return handle.read()
 
 
-def parse(path: str, text: str) -> LoadedFile:
-    """Split text into documents. A file that does not parse yields one Problem; a
-    document that is refused yields a Problem and the file's other documents load."""
+def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
+    """Split text into documents, as JSON or YAML by `parser` or else by the file name.
+    A file that does not parse yields one Problem; a document that is refused yields a
+    Problem and the file's other documents load."""
     deep = _too_deep(text)
     if deep:
         message = f"refused: nesting deeper than {MAX_DEPTH} levels"
         return LoadedFile(path, text, problems=(Problem(path, deep, message),))
-    if path.endswith(".json"):
+    if (parser or ("json" if path.endswith(".json") else "yaml")) == "json":
         return _parse_json(path, text)
     documents: list[Document] = []
     refused: list[Problem] = []
@@ -541,7 +543,7 @@ def _whole(path: str, text: str) -> Contents | None:
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
-def load(paths: Iterable[str]) -> list[LoadedFile]:
+def load(paths: Iterable[str], parser: str | None = None) -> list[LoadedFile]:
     """Read every path, with the cyclic garbage collector paused.
 
     The node trees kept for line maps hold no cycles, yet every collection walks them
@@ -550,7 +552,7 @@ def load(paths: Iterable[str]) -> list[LoadedFile]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [lists.expanded(read(path)) for path in paths]
+        return [lists.expanded(read(path, parser)) for path in paths]
     finally:
         if enabled:
             gc.enable()
