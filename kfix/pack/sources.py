@@ -155,8 +155,13 @@ def _without_secret(text: str) -> str:
 
 def resolve(paths: Sequence[str], cache: Path | None = None,
             limits: Limits = LIMITS) -> tuple[str, ...]:
-    """Each policy path as a local path: local ones as given, the others fetched."""
-    return tuple(str(local(parse(path), cache, limits)) for path in paths)
+    """Each policy path as a local path: local ones as given (spelt as given, as messages
+    name them), the others fetched."""
+    found = []
+    for path in paths:
+        source = parse(path)
+        found.append(path if source.kind == "local" else str(local(source, cache, limits)))
+    return tuple(found)
 
 
 def local(source: Source, cache: Path | None = None, limits: Limits = LIMITS) -> Path:
