@@ -42,6 +42,7 @@ from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
     Progress,
     ScanOptions,
+    Tracker,
     evaluator,
     gatekeeper_library,
     loaded_files,
@@ -79,18 +80,18 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
     fetched = sources.resolve(options.scan.policy_paths)
     options = replace(options, scan=replace(options.scan, policy_paths=fetched))
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
-    tracker = _Tracker(len(files), progress)
+    tracker = Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
-        return tracker.done(_fix_together(files, options))
+        return _told(tracker, _fix_together(files, options))
     # every chunk needs the bindings of all the inputs, not only of its own files
     work = (options, _bindings(files))
     if options.scan.jobs <= 1:  # chunk by chunk, so only one chunk's node trees are held
         with _fixer(*work) as fixer:
-            parts = [tracker.done(fixer(chunk))
+            parts = [_told(tracker, fixer(chunk))
                      for chunk in chunks(files, _in_process_chunks(files))]
     else:
         parts = in_workers(_fixer_for, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
-                           done=lambda _chunk, part: tracker.done(part))
+                           done=lambda _chunk, part: _told(tracker, part))
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -106,21 +107,9 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
     )
 
 
-@dataclass
-class _Tracker:
-    total: int
-    report: Progress | None
-    files: int = 0
-    documents: int = 0
-    findings: int = 0
-
-    def done(self, part: FixResult) -> FixResult:
-        self.files += part.files
-        self.documents += part.documents
-        self.findings += len(part.resolutions)
-        if self.report is not None:
-            self.report(self.files, self.total, self.documents, self.findings)
-        return part
+def _told(tracker: Tracker, part: FixResult) -> FixResult:
+    tracker.add(part.files, part.documents, len(part.resolutions))
+    return part
 
 
 # chunks per worker process: the cost of fixing a file is not its size (a CRD has

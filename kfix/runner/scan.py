@@ -73,28 +73,30 @@ Progress = Callable[[int, int, int, int], None]
 
 
 @dataclass
-class _Tracker:
+class Tracker:
+    """How far a run is, told to its Progress as files finish."""
+
     total: int
     report: Progress | None
     files: int = 0
     documents: int = 0
     findings: int = 0
 
+    def add(self, files: int, documents: int, findings: int) -> None:
+        self.files += files
+        self.documents += documents
+        self.findings += findings
+        if self.report is not None:
+            self.report(self.files, self.total, self.documents, self.findings)
+
     def done(self, files: int, evaluation: Evaluation, *, counted: bool = False) -> None:
         """Files finished; their documents were already `answered` when `counted`."""
-        self.files += files
-        self.documents += 0 if counted else evaluation.documents
-        self.findings += sum(len(r.failures) + len(r.warnings) for r in evaluation.results)
-        self._tell()
+        self.add(files, 0 if counted else evaluation.documents,
+                 sum(len(r.failures) + len(r.warnings) for r in evaluation.results))
 
     def answered(self, documents: int) -> None:
         """Documents evaluated inside a file: a long file moves the bar too."""
-        self.documents += documents
-        self._tell()
-
-    def _tell(self) -> None:
-        if self.report is not None:
-            self.report(self.files, self.total, self.documents, self.findings)
+        self.add(0, documents, 0)
 
 
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
@@ -105,7 +107,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
     policies = policy_set(options)
     library = gatekeeper_library(options)
     files = shard(manifests.discover(paths, options.ignore), options.shard)
-    tracker = _Tracker(len(files), progress)
+    tracker = Tracker(len(files), progress)
     if single_process(options, files):
         evaluation = _scan_files(policies, files, options, library, tracker)
     else:
@@ -238,7 +240,7 @@ def loaded_files(files: Sequence[str], parser: str | None = None
 
 
 def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
-                library: Library | None, tracker: _Tracker) -> Evaluation:
+                library: Library | None, tracker: Tracker) -> Evaluation:
     started = time.perf_counter()
     with evaluator(policies, options) as (engine, plan):
         setup = time.perf_counter() - started
@@ -254,7 +256,7 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
 
 
 def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
-                    tracker: _Tracker | None = None) -> Evaluation:
+                    tracker: Tracker | None = None) -> Evaluation:
     """File by file, so only the documents being evaluated are held in memory: a window
     of files holding at least one engine batch of documents."""
     evaluation = Evaluation()
@@ -279,7 +281,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
 
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
-               options: ScanOptions, tracker: _Tracker | None = None) -> Evaluation:
+               options: ScanOptions, tracker: Tracker | None = None) -> Evaluation:
     """The window's documents and node trees hold no cycles: frozen, the cyclic collector
     stops walking them while evaluation allocates (a file of 100,000 documents: 3x)."""
     gc.freeze()
@@ -333,7 +335,7 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
 
 
 def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int,
-                   tracker: _Tracker) -> Evaluation:
+                   tracker: Tracker) -> Evaluation:
     merged = Evaluation()
     for part in in_workers(_scanner, files, jobs, options, per_job=CHUNKS_PER_JOB,
                            done=lambda chunk, part: tracker.done(len(chunk), part)):
