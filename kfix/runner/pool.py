@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -69,18 +70,38 @@ def in_workers(setup: Setup[Opts, T], files: Sequence[str], jobs: int, options: 
             for index, future in pending:
                 finished(index, future.result())
 
+        before = set(multiprocessing.active_children())
         try:
-            for _ in range(workers):
-                send()
+            with _interrupts_left_to_this_process():
+                for _ in range(workers):  # each submit starts a worker
+                    send()
             with setup(options) as here:
                 while (index := take()) is not None:
                     finished(index, here(pieces[index]))
                     collect(block=False)
             collect(block=True)
+        except BaseException:  # Ctrl-C, or a chunk failed: the workers' work is lost
+            for worker in set(multiprocessing.active_children()) - before:
+                worker.terminate()
+            raise
         finally:
             with lock:
                 stopped = True
     return [results[index] for index in range(len(pieces))]
+
+
+@contextmanager
+def _interrupts_left_to_this_process() -> Iterator[None]:
+    """Workers started here never see SIGINT: it is blocked while they start, and a
+    blocked signal stays blocked across exec (in Python and in the engine's Go threads
+    alike). Ctrl-C reaches this process alone, which stops them, where each would
+    otherwise print a KeyboardInterrupt traceback of its own. A Ctrl-C that comes while
+    they start waits, blocked, and is taken the moment they have started."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 # a worker process's set-up, made for its first chunk and kept for the others

@@ -7,6 +7,7 @@ process where a signal is involved.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -290,3 +291,49 @@ def test_a_reader_that_goes_away_ends_the_run_quietly_with_141() -> None:
         os.close(writer)
     assert done.returncode == 141
     assert done.stderr == b""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.parametrize("command", ["scan", "fix"])
+def test_ctrl_c_to_a_parallel_run_stops_every_process_with_one_line(
+        tmp_path: Path, command: str) -> None:
+    """As a terminal's Ctrl-C does: SIGINT to the whole process group, workers included.
+    Workers ignore it and are stopped by kfix, so no worker prints a traceback."""
+    vendored = Path(__file__).resolve().parents[1] / "data" / "corpus"
+    for copy in range(8):
+        shutil.copytree(vendored, tmp_path / f"copy-{copy}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kfix", command, "--jobs", "2", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not _children(process.pid):  # the worker has started
+            assert process.poll() is None, "the run ended before its worker started"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == INTERRUPTED_EXIT
+    assert err.strip() == "kfix: interrupted", err
+    deadline = time.monotonic() + 10
+    while any(_running(worker) for worker in workers):
+        assert time.monotonic() < deadline, "a worker outlived the run"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
