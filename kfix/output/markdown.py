@@ -1,0 +1,131 @@
+"""Markdown pieces for the `markdown` reports of scan and fix: escaped text, tables,
+collapsed sections, fenced blocks, and a page that stays under a size.
+
+The reports go into pull-request comments and `$GITHUB_STEP_SUMMARY`: GitHub takes at
+most 65,536 characters in a comment, so a `Page` keeps the text under `LIMIT` and
+counts what it had to leave out, for the report to say so.
+
+Everything a policy, a manifest or a path can put in the text goes through `escape`:
+it cannot open a link, an image, HTML, emphasis, maths or a code span, nor end a table
+cell, so a hostile message reads as the characters it holds.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from kfix.model import SEVERITIES, PolicyInfo
+
+LIMIT = 60_000  # characters, below GitHub's 65,536 for a comment
+COLLAPSED_ROWS = 10  # a table of more rows is folded into <details>
+CELL_CHARACTERS = 500  # a longer message is cut in its cell
+
+# What can start markup in running text or a table cell; `#` too, since a heading's
+# text ending in `#` would lose it. Line starts need nothing more: every line the
+# reports write starts with their own markup.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$#!])")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def escape(text: str, limit: int = CELL_CHARACTERS) -> str:
+    """`text` on one line, at most `limit` characters of it, shown as it is."""
+    text = _NEWLINES.sub(" ", text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: int = 0) -> str:
+    """A GFM table of already escaped cells; the last `numeric` columns right-aligned."""
+    aligns = ["---"] * (len(header) - numeric) + ["--:"] * numeric
+    lines = [_row(header), _row(aligns), *map(_row, rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def details(summary: str, body: str) -> str:
+    """`body` folded under a `<details>` line; `summary` is plain text, HTML-escaped."""
+    return f"<details><summary>{html.escape(summary)}</summary>\n\n{body}\n</details>\n"
+
+
+def fenced(text: str, language: str) -> str:
+    """`text` in a fenced block its own backticks cannot close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"{fence}{language}\n{body}{fence}\n"
+
+
+def policy_heading(policy: str, info: PolicyInfo | None, severity: str) -> str:
+    """`policy · title · severity`, escaped, for a section's heading."""
+    parts = [policy, info.title if info is not None else "", severity]
+    return " · ".join(escape(part) for part in parts if part)
+
+
+def severity_rank(severity: str) -> int:
+    """Highest first: critical 0 … low 3, anything else after them."""
+    lowered = severity.lower()
+    return SEVERITIES[::-1].index(lowered) if lowered in SEVERITIES else len(SEVERITIES)
+
+
+class Page:
+    """Markdown text that stops growing at `limit` characters.
+
+    A piece that does not fit is left out whole and counted under its kind, so the
+    report can say what it cut; the closing pieces of sections already opened always
+    go in (they are a few characters each).
+    """
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.parts: list[str] = []
+        self.limit = limit
+        self.left = limit
+        self.cut: dict[str, int] = {}
+
+    def add(self, text: str) -> bool:
+        if len(text) > self.left:
+            return False
+        self.parts.append(text)
+        self.left -= len(text)
+        return True
+
+    def add_or_count(self, text: str, kind: str, count: int = 1) -> bool:
+        """Add `text`, or count `count` of `kind` as cut."""
+        if self.add(text):
+            return True
+        self.cut[kind] = self.cut.get(kind, 0) + count
+        return False
+
+    def close(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self, full_report: str) -> str:
+        """The page, with a note of what was cut and that `full_report` (Markdown) has it all."""
+        if self.cut:
+            shown = ", ".join(f"{count:,} {kind}" for kind, count in self.cut.items())
+            self.parts.append(f"\n**Cut to stay under {self.limit:,} characters:** {shown} not "
+                              f"shown; {full_report} has everything.\n")
+        return "".join(self.parts)
+
+
+def section_table(page: Page, heading: str, header: Sequence[str],
+                  rows: Sequence[Sequence[str]], kind: str, numeric: int = 0) -> None:
+    """A heading and its table on the page, folded when long; rows that do not fit are
+    cut from the end and counted as `kind`."""
+    folded = len(rows) > COLLAPSED_ROWS
+    opening = f"{heading}\n\n"
+    if folded:
+        opening += f"<details><summary>{len(rows):,} {html.escape(kind)}</summary>\n\n"
+    head = table(header, [], numeric)
+    if not page.add_or_count(opening + head, kind, len(rows)):
+        return
+    for number, row in enumerate(rows):
+        if not page.add(_row(row) + "\n"):
+            page.cut[kind] = page.cut.get(kind, 0) + len(rows) - number
+            break
+    page.close("\n</details>\n\n" if folded else "\n")
