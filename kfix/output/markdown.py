@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
-from kfix.model import SEVERITIES, PolicyInfo
+from kfix.model import SEVERITIES, Finding, PolicyInfo
+from kfix.output.common import rule_id
+
+T = TypeVar("T")
 
 LIMIT = 60_000  # characters, below GitHub's 65,536 for a comment
 COLLAPSED_ROWS = 10  # a table of more rows is folded into <details>
@@ -61,15 +65,50 @@ def fenced(text: str, language: str) -> str:
     return f"{fence}{language}\n{body}{fence}\n"
 
 
-def policy_heading(policy: str, info: PolicyInfo | None, severity: str) -> str:
-    """`policy · title · severity`, escaped, for a section's heading."""
-    parts = [policy, info.title if info is not None else "", severity]
+def severity(finding: Finding, policies: Mapping[str, PolicyInfo]) -> str:
+    """The policy's METADATA severity, else the finding's own."""
+    info = policies.get(finding.policy_id)
+    return info.severity if info is not None and info.severity else finding.severity
+
+
+def by_policy(items: Iterable[T], finding: Callable[[T], Finding],
+              policies: Mapping[str, PolicyInfo]) -> list[list[T]]:
+    """`items` in a group per policy (`rule_id`), highest severity first, then by id;
+    each group by file and line."""
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(rule_id(finding(item)), []).append(item)
+    ordered = sorted(groups.items(),
+                     key=lambda group: (_rank(severity(finding(group[1][0]), policies)),
+                                        group[0]))
+    return [sorted(group, key=lambda item: (finding(item).file, finding(item).line))
+            for _, group in ordered]
+
+
+def policy_heading(finding: Finding, policies: Mapping[str, PolicyInfo]) -> str:
+    """`policy · title · severity` for the finding's policy, escaped."""
+    info = policies.get(finding.policy_id)
+    parts = [rule_id(finding), info.title if info is not None else "",
+             severity(finding, policies)]
     return " · ".join(escape(part) for part in parts if part)
 
 
-def severity_rank(severity: str) -> int:
+def by_severity(findings: Iterable[Finding], policies: Mapping[str, PolicyInfo],
+                columns: Sequence[str], column: Callable[[Finding], str]) -> list[list[str]]:
+    """A table row per severity found, highest first (unrated last, as `none`): the
+    number of its findings in each of `columns`, as `column` sorts them."""
+    counted: dict[str, dict[str, int]] = {}
+    for finding in findings:
+        row = counted.setdefault(severity(finding, policies) or "none",
+                                 dict.fromkeys(columns, 0))
+        row[column(finding)] += 1
+    return [[escape(level), *(str(counted[level][c]) for c in columns)]
+            for level in sorted(counted, key=lambda level: (_rank(level), level))]
+
+
+def _rank(level: str) -> int:
     """Highest first: critical 0 … low 3, anything else after them."""
-    lowered = severity.lower()
+    lowered = level.lower()
     return SEVERITIES[::-1].index(lowered) if lowered in SEVERITIES else len(SEVERITIES)
 
 

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 from kfix.model import EXCEPTION, FAILURE, WARNING, Finding, ScanResult
 from kfix.output import ReportOptions
-from kfix.output.common import Counts, plural, rule_id, summary, where
+from kfix.output.common import Counts, plural, summary, where
 from kfix.output.markdown import (
     LIMIT,
     Page,
+    by_policy,
+    by_severity,
     escape,
     policy_heading,
     section_table,
-    severity_rank,
     table,
 )
-
-_OUTCOMES = (FAILURE, WARNING, EXCEPTION)
 
 
 def render(result: ScanResult, options: ReportOptions, limit: int = LIMIT) -> str:
@@ -45,30 +44,22 @@ def render(result: ScanResult, options: ReportOptions, limit: int = LIMIT) -> st
     page = Page(limit)
     page.add(f"## kfix scan: {_headline(result, counts)}\n\n")
     if findings:
-        page.add(table(("Severity", "Failures", "Warnings", "Exceptions"),
-                       _by_severity(result, findings), numeric=3) + "\n")
+        columns = (FAILURE, WARNING, EXCEPTION)
+        counted = by_severity(findings, result.policies, columns, _outcome)
+        page.add(table(("Severity", "Failures", "Warnings", "Exceptions"), counted, numeric=3)
+                 + "\n")
     page.add(summary(result, counts) + "\n\n")
     if result.problems:
         errors = [(escape(where(p.file, p.line)), escape(p.message)) for p in result.problems]
         section_table(page, "### Inputs that could not be checked", ("Location", "Error"),
                       errors, "errors")
-    groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(rule_id(finding), []).append(finding)
-    if groups:
+    if findings:
         page.add("### Findings by policy\n\n")
-    for key in sorted(groups, key=lambda k: (severity_rank(_severity(result, groups[k][0])), k)):
-        found = sorted(groups[key], key=lambda f: (f.file, f.line))
-        heading = policy_heading(key, result.policies.get(key), _severity(result, found[0]))
-        rows = [(f.outcome, escape(where(f.file, f.line)), escape(f.message)) for f in found]
-        section_table(page, f"#### {heading}", ("Outcome", "Location", "Message"), rows,
-                      "findings")
+    for group in by_policy(findings, _itself, result.policies):
+        rows = [(f.outcome, escape(where(f.file, f.line)), escape(f.message)) for f in group]
+        section_table(page, f"#### {policy_heading(group[0], result.policies)}",
+                      ("Outcome", "Location", "Message"), rows, "findings")
     return page.text("`kfix scan -o json`")
-
-
-def _severity(result: ScanResult, finding: Finding) -> str:
-    info = result.policies.get(finding.policy_id)
-    return (info.severity if info is not None and info.severity else finding.severity)
 
 
 def _headline(result: ScanResult, counts: Counts) -> str:
@@ -79,11 +70,9 @@ def _headline(result: ScanResult, counts: Counts) -> str:
     return ", ".join(parts) if parts else f"{plural(counts.tests, 'test')}, all passed"
 
 
-def _by_severity(result: ScanResult, findings: list[Finding]) -> list[tuple[str, ...]]:
-    """A row per severity found, highest first: its failures, warnings and exceptions."""
-    counted: dict[str, dict[str, int]] = {}
-    for finding in findings:
-        row = counted.setdefault(_severity(result, finding) or "none", dict.fromkeys(_OUTCOMES, 0))
-        row[finding.outcome] += 1
-    return [(escape(severity), *(str(counted[severity][o]) for o in _OUTCOMES))
-            for severity in sorted(counted, key=lambda s: (severity_rank(s), s))]
+def _outcome(finding: Finding) -> str:
+    return finding.outcome
+
+
+def _itself(finding: Finding) -> Finding:
+    return finding
