@@ -155,7 +155,10 @@ class Page:
 def section_table(page: Page, heading: str, header: Sequence[str],
                   rows: Sequence[Sequence[str]], kind: str, numeric: int = 0) -> None:
     """A heading and its table on the page, folded when long; rows that do not fit are
-    cut from the end and counted as `kind`."""
+    cut from the end and counted as `kind`. No rows: the heading alone."""
+    if not rows:
+        page.add(f"{heading}\n\n")
+        return
     folded = len(rows) > COLLAPSED_ROWS
     opening = f"{heading}\n\n"
     if folded:
