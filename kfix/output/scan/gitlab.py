@@ -5,7 +5,7 @@
 
 The fields GitLab's "Implement a custom tool" documentation (doc/ci/testing/
 code_quality.md) requires, and no others: GitLab ignores the rest of the Code Climate
-spec. `check_name` is the policy id (`<namespace>/<rule>` for a policy without
+spec. `check_name` is the policy id (`<namespace>.<rule>` for a policy without
 METADATA); `severity` maps kfix's low, medium, high, critical to minor, major,
 critical, blocker, and an unrated finding by its outcome (failure major, warning minor,
 exception info). `location.path` is relative to the working directory, the

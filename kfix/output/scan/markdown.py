@@ -10,7 +10,7 @@
     #### K8S001 · Privileged container · high             | Outcome | Location | Message |
 
 Policies come highest severity first, each with its METADATA title and severity (a
-policy without METADATA is named `<namespace>/<rule>`), its findings by file and line.
+policy without METADATA is named `<namespace>.<rule>`), its findings by file and line.
 A table of more than a few rows is folded into `<details>`, and the page stops short
 of GitHub's comment limit with a note of what it left out (`kfix.output.markdown`).
 """
