@@ -47,6 +47,7 @@ from kfix.output.markdown import (
     escape,
     fenced,
     policy_heading,
+    problem_row,
     section_table,
     table,
 )
@@ -69,8 +70,8 @@ def render(result: FixResult, options: ReportOptions, limit: int = LIMIT) -> str
                        numeric=len(FIX_STATUSES)) + "\n")
     page.add(f"Fix rate {result.fix_rate:.0%}. {_files(result)}\n\n")
     if result.written:
-        section_table(page, "### Files written", ("File",),
-                      [(escape(path),) for path in result.written], "files written")
+        section_table(page, "### Files written", ("File",), result.written,
+                      lambda path: (escape(path),), "files written")
     _fixes(page, result)
     _by_policy(page, result, "### Suggested fixes", (SUGGESTED,),
                ("Location", "Risk", "Reason"),
@@ -80,9 +81,8 @@ def render(result: FixResult, options: ReportOptions, limit: int = LIMIT) -> str
                lambda r: (r.status, _where(r.finding), escape(r.finding.message),
                           escape(r.reason)))
     if result.problems:
-        errors = [(escape(where(p.file, p.line)), escape(p.message)) for p in result.problems]
         section_table(page, "### Inputs that could not be checked or written",
-                      ("Location", "Error"), errors, "errors")
+                      ("Location", "Error"), result.problems, problem_row, "errors")
     return page.text("`kfix fix -o json`")
 
 
@@ -106,29 +106,29 @@ def _files(result: FixResult) -> str:
 
 def _fixes(page: Page, result: FixResult) -> None:
     """Per changed file: the fixes in it, with their risk and effect, and its diff."""
+    if not result.changes:
+        return
     fixed: dict[str, list[Resolution]] = {}
     for resolution in result.resolutions:
         if resolution.status == FIXED:
             fixed.setdefault(resolution.finding.file, []).append(resolution)
-    changes = {change.path: change for change in result.changes}
-    if not (fixed or changes):
-        return
     page.add("### Verified fixes\n\n")
-    for path in dict.fromkeys([*changes, *fixed]):
-        rows = [(policy_heading(r.finding, result.policies), str(r.finding.line or "-"),
-                 r.risk or "-", escape(r.effect or r.reason))
-                for r in sorted(fixed.get(path, ()), key=lambda r: r.finding.line)]
-        section_table(page, f"#### {escape(path)}", ("Policy", "Line", "Risk", "Effect"),
-                      rows, "fixes")
-        change = changes.get(path)
-        if change is None:
-            continue
+    for change in result.changes:
+        resolutions = sorted(fixed.get(change.path, ()), key=lambda r: r.finding.line)
+        section_table(page, f"#### {escape(change.path)}", ("Policy", "Line", "Risk", "Effect"),
+                      resolutions, lambda r: _fix_row(r, result), "fixes")
         diff = unified_diff(change.path, change.before, change.after)
         block = fenced(diff, "diff")
         lines = diff.count("\n")
         if lines > 4 * COLLAPSED_ROWS:
-            block = details(f"diff of {path}: {plural(lines, 'line')}", block)
+            block = details(f"diff of {change.path}: {plural(lines, 'line')}", block)
         page.add_or_count(block + "\n", "diffs")
+
+
+def _fix_row(resolution: Resolution, result: FixResult) -> tuple[str, str, str, str]:
+    finding = resolution.finding
+    return (policy_heading(finding, result.policies), str(finding.line or "-"),
+            resolution.risk or "-", escape(resolution.effect or resolution.reason))
 
 
 def _by_policy(page: Page, result: FixResult, heading: str, statuses: tuple[str, ...],
@@ -139,7 +139,7 @@ def _by_policy(page: Page, result: FixResult, heading: str, statuses: tuple[str,
     page.add(f"{heading}\n\n")
     for group in by_policy(chosen, _finding, result.policies):
         section_table(page, f"#### {policy_heading(group[0].finding, result.policies)}",
-                      header, [row(r) for r in group], "findings")
+                      header, group, row, "findings")
 
 
 def _where(finding: Finding) -> str:

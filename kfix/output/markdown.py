@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from kfix.model import SEVERITIES, Finding, PolicyInfo
-from kfix.output.common import rule_id
+from kfix.model import SEVERITIES, Finding, PolicyInfo, Problem
+from kfix.output.common import rule_id, where
 
 T = TypeVar("T")
 
@@ -63,6 +63,11 @@ def fenced(text: str, language: str) -> str:
     fence = "`" * max(3, longest + 1)
     body = text if text.endswith("\n") else text + "\n"
     return f"{fence}{language}\n{body}{fence}\n"
+
+
+def problem_row(problem: Problem) -> tuple[str, str]:
+    """An input that could not be read, parsed or written: where, and why."""
+    return escape(where(problem.file, problem.line)), escape(problem.message)
 
 
 def severity(finding: Finding, policies: Mapping[str, PolicyInfo]) -> str:
@@ -152,22 +157,22 @@ class Page:
         return "".join(self.parts)
 
 
-def section_table(page: Page, heading: str, header: Sequence[str],
-                  rows: Sequence[Sequence[str]], kind: str, numeric: int = 0) -> None:
-    """A heading and its table on the page, folded when long; rows that do not fit are
-    cut from the end and counted as `kind`. No rows: the heading alone."""
-    if not rows:
+def section_table(page: Page, heading: str, header: Sequence[str], items: Sequence[T],
+                  row: Callable[[T], Sequence[str]], kind: str, numeric: int = 0) -> None:
+    """A heading and a table of a `row` per item on the page, folded when long; rows that
+    do not fit are cut from the end and counted as `kind` (and never made). No items:
+    the heading alone."""
+    if not items:
         page.add(f"{heading}\n\n")
         return
-    folded = len(rows) > COLLAPSED_ROWS
+    folded = len(items) > COLLAPSED_ROWS
     opening = f"{heading}\n\n"
     if folded:
-        opening += f"<details><summary>{len(rows):,} {html.escape(kind)}</summary>\n\n"
-    head = table(header, [], numeric)
-    if not page.add_or_count(opening + head, kind, len(rows)):
+        opening += f"<details><summary>{len(items):,} {html.escape(kind)}</summary>\n\n"
+    if not page.add_or_count(opening + table(header, [], numeric), kind, len(items)):
         return
-    for number, row in enumerate(rows):
-        if not page.add(_row(row) + "\n"):
-            page.cut[kind] = page.cut.get(kind, 0) + len(rows) - number
+    for number, item in enumerate(items):
+        if not page.add(_row(row(item)) + "\n"):
+            page.cut[kind] = page.cut.get(kind, 0) + len(items) - number
             break
     page.close("\n</details>\n\n" if folded else "\n")

@@ -45,14 +45,20 @@ def test_a_fence_longer_than_any_backtick_run_in_its_text() -> None:
 
 def test_a_page_cuts_rows_that_do_not_fit_and_says_how_many() -> None:
     page = Page(limit=600)
-    rows_in = [(escape(f"finding number {n}"),) for n in range(40)]
-    section_table(page, "### Findings", ("Message",), rows_in, "findings")
+    made: list[int] = []
+
+    def row(number: int) -> tuple[str]:
+        made.append(number)
+        return (escape(f"finding number {number}"),)
+
+    section_table(page, "### Findings", ("Message",), range(40), row, "findings")
     text = page.text("`kfix scan -o json`")
     parsed = parse(text)
     (found,) = parsed.tables
     shown = len(found) - 1
     assert 0 < shown < 40
     assert rows(found)[1:] == [[f"finding number {n}"] for n in range(shown)]
+    assert made == list(range(shown + 1))  # no row made past the one that did not fit
     assert f"{40 - shown} findings not shown" in text
     assert "<details><summary>40 findings</summary>" in text
     assert text.count("<details>") == text.count("</details>") == 1
@@ -61,7 +67,7 @@ def test_a_page_cuts_rows_that_do_not_fit_and_says_how_many() -> None:
 
 def test_a_short_table_is_not_folded() -> None:
     page = Page()
-    section_table(page, "### Few", ("A", "B"), [("1", "2")], "findings", numeric=1)
+    section_table(page, "### Few", ("A", "B"), [("1", "2")], tuple, "findings", numeric=1)
     text = page.text("x")
     assert "<details>" not in text and "Cut" not in text
     assert rows(parse(text).tables[0]) == [["A", "B"], ["1", "2"]]

@@ -38,10 +38,10 @@ UNREADABLE = "kfix/unreadable-input"
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    root = os.getcwd()
+    paths = _Paths(os.getcwd())
     seen: dict[str, int] = {}
     issues = [
-        _issue(rule_id(f), f.message, _severity(f), _path(f.file, root), f.line,
+        _issue(rule_id(f), f.message, _severity(f), paths[f.file], f.line,
                (f.resource.api_version, f.resource.kind, f.resource.namespace,
                 f.resource.name, f.item, f.pointer), seen)
         for check in result.results
@@ -49,16 +49,22 @@ def render(result: ScanResult, options: ReportOptions) -> str:
                          () if options.suppress_exceptions else check.exceptions)
         for f in findings
     ]
-    issues += [_issue(UNREADABLE, p.message, "blocker", _path(p.file, root), p.line, (), seen)
+    issues += [_issue(UNREADABLE, p.message, "blocker", paths[p.file], p.line, (), seen)
                for p in result.problems]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    if not issues:
+        return "[]\n"
+    # an issue a line: as readable as indented JSON, and json's C encoder writes it
+    return "[\n" + ",\n".join(map(_encode, issues)) + "\n]\n"
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _issue(check: str, message: str, severity: str, path: str, line: int,
            identity: tuple[str, ...], seen: dict[str, int]) -> dict[str, Any]:
-    key = json.dumps([check, path, *identity, message])
+    key = "\0".join((check, path, *identity, message))
     occurrence = seen[key] = seen.get(key, -1) + 1
-    fingerprint = hashlib.sha256(f"{key}\n{occurrence}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest()
     return {
         "description": message,
         "check_name": check,
@@ -72,11 +78,16 @@ def _severity(finding: Finding) -> str:
     return _SEVERITIES.get(finding.severity.lower()) or _UNRATED[finding.outcome]
 
 
-def _path(file: str, root: str) -> str:
-    """`file` relative to `root` with forward slashes; as given when outside it (or stdin)."""
-    if file == "-":
-        return file
-    relative = os.path.relpath(os.path.abspath(file), root)
-    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return PurePath(file).as_posix()
-    return PurePath(relative).as_posix()
+class _Paths(dict[str, str]):
+    """Each file relative to `root` with forward slashes, worked out once; as given when
+    outside it (or stdin)."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, file: str) -> str:
+        relative = os.path.relpath(os.path.abspath(file), self.root)
+        outside = file == "-" or relative == os.pardir or relative.startswith(os.pardir + os.sep)
+        path = self[file] = PurePath(file if outside else relative).as_posix()
+        return path

@@ -27,6 +27,7 @@ from kfix.output.markdown import (
     by_severity,
     escape,
     policy_heading,
+    problem_row,
     section_table,
     table,
 )
@@ -50,15 +51,13 @@ def render(result: ScanResult, options: ReportOptions, limit: int = LIMIT) -> st
                  + "\n")
     page.add(summary(result, counts) + "\n\n")
     if result.problems:
-        errors = [(escape(where(p.file, p.line)), escape(p.message)) for p in result.problems]
         section_table(page, "### Inputs that could not be checked", ("Location", "Error"),
-                      errors, "errors")
+                      result.problems, problem_row, "errors")
     if findings:
         page.add("### Findings by policy\n\n")
     for group in by_policy(findings, _itself, result.policies):
-        rows = [(f.outcome, escape(where(f.file, f.line)), escape(f.message)) for f in group]
         section_table(page, f"#### {policy_heading(group[0], result.policies)}",
-                      ("Outcome", "Location", "Message"), rows, "findings")
+                      ("Outcome", "Location", "Message"), group, _finding_row, "findings")
     return page.text("`kfix scan -o json`")
 
 
@@ -68,6 +67,10 @@ def _headline(result: ScanResult, counts: Counts) -> str:
                                                (counts.exceptions, "exception"),
                                                (len(result.problems), "error")) if n]
     return ", ".join(parts) if parts else f"{plural(counts.tests, 'test')}, all passed"
+
+
+def _finding_row(finding: Finding) -> tuple[str, str, str]:
+    return finding.outcome, escape(where(finding.file, finding.line)), escape(finding.message)
 
 
 def _outcome(finding: Finding) -> str:
