@@ -139,3 +139,13 @@ def test_a_long_run_is_folded_and_bounded() -> None:
     assert "<details><summary>diff of f1.yaml: " not in text  # too big: cut whole
     assert "2 diffs" in text and "findings not shown; `kfix fix -o json` has everything" in text
     assert "<details><summary>2,000 findings</summary>" in text
+
+
+def test_a_long_diff_is_folded_and_still_one_diff_block() -> None:
+    before = "".join(f"key{n}: value\n" for n in range(60))
+    after = before.replace("value", "other")
+    text = fix_markdown.render(result(changes=(FileChange("app.yaml", before, after),)),
+                               ReportOptions())
+    diff = unified_diff("app.yaml", before, after)
+    assert f"<details><summary>diff of app.yaml: {diff.count(chr(10))} lines</summary>" in text
+    assert parse(text).fences == [("diff", diff)]
