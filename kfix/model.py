@@ -251,6 +251,8 @@ class FixResult:
     files: int = 0
     documents: int = 0
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    # the files --write or --output-dir wrote, a change each; none for --diff
+    written: tuple[str, ...] = ()
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.resolutions if o.status == status)

@@ -115,7 +115,7 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
                             confirm if interactive else None)
     if write_mode is not WriteMode.DIFF:
         result = after_writing(result, written)
-    if write_mode is WriteMode.DIFF and output != "json":
+    if write_mode is WriteMode.DIFF and output == "table":  # the other formats hold theirs
         click.echo("".join(unified_diff(c.path, c.before, c.after) for c in result.changes),
                    nl=False)
     click.echo(REPORTS[output](result, ReportOptions()), nl=False)

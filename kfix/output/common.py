@@ -82,6 +82,12 @@ def where(file: str, line: int) -> str:
     return f"{file}:{line}" if line else file
 
 
+def rule_id(finding: Finding) -> str:
+    """The policy a finding belongs to: its id, or `<namespace>/<rule>` for a policy
+    without METADATA (SARIF's ruleId)."""
+    return finding.policy_id or f"{finding.namespace}/{finding.rule}"
+
+
 def finding_metadata(finding: Finding) -> dict[str, Any]:
     """The metadata JSON and SARIF attach to a finding.
 

@@ -1,10 +1,13 @@
-"""`kfix fix` reports: a table for people, a documented JSON object for programs.
+"""`kfix fix` reports: a table for people, a documented JSON object for programs (and
+Markdown for a pull request, in `fix_markdown`). The table names each file written,
+`wrote <path>`, before its closing line.
 
 JSON shape:
     {"findings": [{<Finding.fields()>, "message", "outcome", "status", "reason",
                    "patch": [<RFC 6902 operations applied>], "fragment": <template path>,
                    "risk": "low" | "medium" | "high", "effect": <what may change at runtime>}],
      "files": [{"path", "diff"}],
+     "written": [<path written by --write or --output-dir, one per file changed>],
      "problems": [{"file", "line", "message"}],
      "summary": {"counts": {"fixed", "suggested", "no-fix", "rejected", "skipped", "total"},
                  "fix_rate": <fixed / total, 0..1>,
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kfix.model import FIX_STATUSES, FIXED, FixResult
-from kfix.output import Report, ReportOptions
+from kfix.output import Report, ReportOptions, fix_markdown
 from kfix.output.common import plural
 from kfix.output.diff import unified_diff
 
@@ -68,6 +71,7 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
             {"path": c.path, "diff": unified_diff(c.path, c.before, c.after)}
             for c in result.changes
         ],
+        "written": list(result.written),
         "problems": [{"file": p.file, "line": p.line, "message": p.message}
                      for p in result.problems],
         "summary": summary(result),
@@ -85,6 +89,7 @@ def render_table(result: FixResult, options: ReportOptions) -> str:
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
              + "  " + row[4] for row in rows] if result.resolutions else []
     lines += [f"ERR  {p}" for p in result.problems]
+    lines += [f"wrote {path}" for path in result.written]
     counts = summary(result)["counts"]
     parts = [f"{counts[status]} {status}" for status in FIX_STATUSES]
     if not counts["total"]:
@@ -97,4 +102,8 @@ def render_table(result: FixResult, options: ReportOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
-REPORTS: dict[str, Report[FixResult]] = {"json": render_json, "table": render_table}
+REPORTS: dict[str, Report[FixResult]] = {
+    "json": render_json,
+    "table": render_table,
+    "markdown": fix_markdown.render,
+}

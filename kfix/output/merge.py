@@ -70,5 +70,7 @@ def _merge_fix(reports: list[dict[str, Any]]) -> tuple[str, int]:
                          sum(r["summary"]["documents"] for r in reports))
     unfixed = any(f["status"] != FIXED and f["outcome"] == FAILURE for f in findings)
     code = 2 if problems else 1 if unfixed else 0
-    report = {"findings": findings, "files": files, "problems": problems, "summary": summary}
+    written = sorted(path for r in reports for path in r.get("written", ()))
+    report = {"findings": findings, "files": files, "written": written, "problems": problems,
+              "summary": summary}
     return json.dumps(report, indent=2) + "\n", code

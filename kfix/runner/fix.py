@@ -300,10 +300,12 @@ def _changes(
 def after_writing(result: FixResult, written: Sequence[Written]) -> FixResult:
     """The result as it stands once written: a file declined at the prompt keeps its
     fixes as suggestions, one that could not be written turns them into rejections (and
-    a problem, exit 2); only the files written count as changed."""
+    a problem, exit 2); only the files written count as changed, and `written` names
+    where each went."""
     not_written = {w.change.path: w for w in written if not w.ok}
+    targets = tuple(w.target for w in written if w.ok)
     if not not_written:
-        return replace(result, changes=tuple(w.change for w in written))
+        return replace(result, changes=tuple(w.change for w in written), written=targets)
 
     def settled(resolution: Resolution) -> Resolution:
         left = not_written.get(resolution.finding.file)
@@ -316,5 +318,5 @@ def after_writing(result: FixResult, written: Sequence[Written]) -> FixResult:
 
     problems = [Problem(w.change.path, 0, w.error) for w in not_written.values() if w.error]
     return replace(result, resolutions=tuple(map(settled, result.resolutions)),
-                   changes=tuple(w.change for w in written if w.ok),
+                   changes=tuple(w.change for w in written if w.ok), written=targets,
                    problems=(*result.problems, *problems))

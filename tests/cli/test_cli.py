@@ -18,6 +18,7 @@ import pytest
 
 from kfix.load import manifests
 from kfix.output.scan import REPORTS
+from tests.output.markdown_parse import parse, rows
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -94,9 +95,11 @@ def test_every_output_format_runs_on_the_examples(output: str) -> None:
     assert done.stdout.strip()
     assert done.stderr == ""
     no_traceback(done)
-    if output in ("json", "sarif"):
+    if output in ("json", "sarif", "gitlab"):
         parsed = json.loads(done.stdout)
         assert parsed
+    if output == "markdown":
+        assert parse(done.stdout).headings(3) == ["Findings by policy"]
     if output == "junit":
         ET.fromstring(done.stdout)
     if output == "stdout":
@@ -180,6 +183,32 @@ def test_an_unparseable_file_is_reported_on_stderr_under_other_formats(tmp_path:
     assert done.stderr.startswith("kfix: error: broken.yaml:2: cannot parse")
     entries = json.loads(done.stdout)
     assert {e["filename"] for e in entries} == {"broken.yaml", "d.yaml"}
+
+
+def test_gitlab_and_markdown_name_files_from_the_repository_root(tmp_path: Path) -> None:
+    bad = write(tmp_path / "deploy" / "bad.yaml", "a: [1\n")
+    write(tmp_path / "policy" / "p.rego", """
+        package main
+        deny contains "no | pipes" if input.kind == "Deployment"
+        """)
+    write(tmp_path / "deploy" / "web.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        """)
+    done = kfix("scan", "-p", "policy", "-o", "gitlab", str(tmp_path / "deploy"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    issues = json.loads(done.stdout)
+    assert [(i["check_name"], i["location"]["path"], i["severity"]) for i in issues] == [
+        ("main.deny", "deploy/web.yaml", "major"),
+        ("kfix/unreadable-input", "deploy/bad.yaml", "blocker"),
+    ]
+    assert f"kfix: error: {bad}:" in done.stderr  # people still read stderr
+    done = kfix("scan", "-p", "policy", "-o", "markdown", "deploy", cwd=tmp_path)
+    errors, findings = parse(done.stdout).tables[1:]
+    assert rows(errors)[1][0].startswith("deploy/bad.yaml:")
+    assert rows(findings) == [["Outcome", "Location", "Message"],
+                              ["failure", "deploy/web.yaml:1", "no | pipes"]]
 
 
 def test_a_missing_input_file_is_an_error_line(tmp_path: Path) -> None:

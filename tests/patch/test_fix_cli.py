@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from kfix.cli import cli
 from kfix.load import manifests
+from tests.output.markdown_parse import parse, rows
 from tests.patch.k8s_api_standin import ApiServerStandin, write_kubeconfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -326,3 +327,56 @@ def test_crlf_line_ends_and_a_byte_order_mark_survive_write_back(tmp_path: Path)
     assert written.startswith("\ufeff# The web tier.\r\n")
     assert "\n" not in written.replace("\r\n", "")
     assert written == text.replace("privileged: true   #", "privileged: false  #")
+
+
+# --- what a run says it wrote, and its Markdown ----------------------------------------
+
+
+def test_write_names_each_file_it_wrote_in_table_and_json(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    table = run(str(path), "--write")
+    assert table.exit_code == 0, table.output
+    *_, wrote, closing = table.output.splitlines()
+    assert wrote == f"wrote {path}"
+    assert closing.endswith("1 file changed")
+    path.write_text(PRIVILEGED, encoding="utf-8")
+    assert report(run(str(path), "--write", "-o", "json"))["written"] == [str(path)]
+
+
+def test_output_dir_names_the_copies_it_wrote(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    manifest(tree)
+    out = tmp_path / "out"
+    result = run(str(tree), "--output-dir", str(out))
+    assert f"wrote {out / 'app.yaml'}" in result.output.splitlines()
+
+
+def test_diff_mode_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    assert report(run(str(path), "-o", "json"))["written"] == []
+    assert "wrote" not in run(str(path)).output
+
+
+def test_markdown_holds_the_diff_instead_of_printing_it_first(tmp_path: Path) -> None:
+    path = manifest(tmp_path)
+    result = run(str(path), "-o", "markdown")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("## kfix fix: 1 fixed\n")
+    parsed = parse(result.output)
+    ((info, diff),) = parsed.fences
+    assert info == "diff"
+    assert "-            privileged: true   # why was this on?\n" in diff
+    assert "+            privileged: false  # why was this on?\n" in diff
+    assert parsed.headings(4) == [str(path)]
+    line = PRIVILEGED.splitlines().index("            privileged: true   # why was this on?")
+    (finding,) = report(run(str(path), "-o", "json"))["findings"]
+    assert finding["effect"]
+    assert rows(parsed.tables[2]) == [
+        ["Policy", "Line", "Risk", "Effect"],
+        ["privileged-container · Privileged containers · high", str(line + 1), "high",
+         finding["effect"]],
+    ]
+    written = run(str(path), "--write", "-o", "markdown")
+    assert "Wrote 1 file." in written.output
+    assert rows(parse(written.output).tables[2]) == [["File"], [str(path)]]

@@ -57,6 +57,22 @@ def test_merged_fix_reports_are_the_report_of_one_run(tmp_path: Path) -> None:
     assert merged_code == code
 
 
+def test_merged_reports_name_every_file_written(tmp_path: Path) -> None:
+    work, out = tmp_path / "work", tmp_path / "out"
+    shutil.copytree(REPO / "fixtures" / "run-as-non-root", work)
+    _, whole = run("fix", "-o", "json", "--output-dir", str(out), str(work))
+    assert len(json.loads(whole)["written"]) > 1
+    shutil.rmtree(out)
+    paths = []
+    for part in (1, 2):
+        _, text = run("fix", "-o", "json", "--output-dir", str(out), "--shard", f"{part}/2",
+                      str(work))
+        paths.append(tmp_path / f"{part}.json")
+        paths[-1].write_text(text, encoding="utf-8")
+    _, merged = run("report", "merge", *map(str, paths))
+    assert json.loads(merged)["written"] == sorted(json.loads(whole)["written"])
+
+
 def test_reports_that_cannot_be_merged_are_errors(tmp_path: Path) -> None:
     scan_report = tmp_path / "scan.json"
     scan_report.write_text("[]\n")

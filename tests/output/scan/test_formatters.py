@@ -11,8 +11,9 @@ from kfix.output import ReportOptions
 from kfix.output.scan import REPORTS
 
 
-def test_the_formats_are_conftests() -> None:
-    assert sorted(REPORTS) == ["github", "json", "junit", "sarif", "stdout", "table", "tap"]
+def test_the_formats_are_conftests_and_kfixs_own() -> None:
+    conftests = ["github", "json", "junit", "sarif", "stdout", "table", "tap"]
+    assert sorted(REPORTS) == sorted([*conftests, "gitlab", "markdown"])
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
