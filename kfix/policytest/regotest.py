@@ -68,7 +68,7 @@ def run_policy_tests(paths: Sequence[str],
     root = options.fixtures or fixtures_beside(paths)
     if not (os.path.isdir(root) or options.fix_coverage):
         return result
-    return replace(result, fixtures=run_fixtures(paths, root, options.scan))
+    return replace(result, fixtures=run_fixtures(paths, root, options.scan, run=options.run))
 
 
 def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> TestRunResult:
