@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kfix.cache import cache_dir
 from kfix.cli.options import LLM_FLAGS
 from kfix.errors import KfixError
 
@@ -37,9 +38,7 @@ def llm(flags: dict[str, Any], config: str | None,
 
     given = {name: flags.pop(name) for name in LLM_FLAGS}
     use_cache = not flags.pop("no_cache")
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                         "kfix", "llm")
-    config_section = {"cache_dir": cache, **_config_section(config, "llm")}
+    config_section = {"cache_dir": str(cache_dir("llm")), **_config_section(config, "llm")}
     found = LlmConfig.load(flags=given, environ=os.environ, config=config_section)
     if needed_by and found is None:
         raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "

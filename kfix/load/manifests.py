@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import gc
+import heapq
 import json
 import math
 import os
@@ -142,38 +143,53 @@ def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
         if path == STDIN:
             found.setdefault(STDIN, STDIN)
         elif os.path.isdir(path):
-            for name in sorted(_walk(path, pattern)):
-                found.setdefault(os.path.realpath(name), name)
+            for name, real in sorted(_walk(path, pattern)):
+                found.setdefault(real, name)
         elif not (pattern and pattern.search(path)):
             found.setdefault(os.path.realpath(path), path)
     return list(found.values())
 
 
-def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:
-    """Manifest files under root; symlinked directories are followed, each real
-    directory once (a link back up the tree is not a loop). A directory that cannot be
-    listed is yielded as a path of its own, so reading it reports why."""
+def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[tuple[str, str]]:
+    """(path, real path) of the manifest files under root; symlinked directories are
+    followed, each real directory once (a link back up the tree is not a loop). A
+    directory that cannot be listed is yielded as a path of its own, so reading it
+    reports why. Directories are taken breadth first, by name within a level, so a real
+    directory reached by several paths is listed under the shortest, the first by name.
+    Only symlinks cost a realpath: any other entry's real path is its real directory's
+    joined with its name."""
     visited: set[str] = set()
-    unlistable: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(
-        root, followlinks=True, onerror=lambda exc: unlistable.append(exc.filename)
-    ):
-        real = os.path.realpath(dirpath)
+    pending = [(0, root, os.path.realpath(root))]
+    while pending:
+        depth, directory, real = heapq.heappop(pending)
         if real in visited:
-            dirnames[:] = []
             continue
         visited.add(real)
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
-                yield path
-    yield from unlistable
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            yield directory, real
+            continue
+        for entry in entries:
+            try:
+                is_directory = entry.is_dir()
+                linked = entry.is_symlink()
+            except OSError:
+                is_directory = linked = False
+            path = entry.path
+            real_path = os.path.realpath(path) if linked else os.path.join(real, entry.name)
+            if is_directory:
+                if not entry.name.startswith("."):
+                    heapq.heappush(pending, (depth + 1, path, real_path))
+            elif entry.name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
+                yield path, real_path
 
 
-def read(path: str) -> LoadedFile:
+def read(path: str, parser: str | None = None) -> LoadedFile:
     """Read and parse one path ("-" is standard input); only regular files are read,
-    so a FIFO or a device named in a scanned tree cannot hang the run."""
+    so a FIFO or a device named in a scanned tree cannot hang the run. `parser` (json or
+    yaml) overrides what the name says."""
     try:
         data = sys.stdin.buffer.read() if path == STDIN else _read_regular(path)
     except OSError as exc:
@@ -188,8 +204,8 @@ def read(path: str) -> LoadedFile:
         message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
         return LoadedFile(path, "", problems=(Problem(path, line, message),))
     if text.startswith(BOM):
-        return replace(parse(path, text[len(BOM) :]), bom=True)
-    return parse(path, text)
+        return replace(parse(path, text[len(BOM) :], parser), bom=True)
+    return parse(path, text, parser)
 
 
 def _read_regular(path: str) -> bytes:
@@ -204,14 +220,15 @@ def _read_regular(path: str) -> bytes:
         return handle.read()
 
 
-def parse(path: str, text: str) -> LoadedFile:
-    """Split text into documents. A file that does not parse yields one Problem; a
-    document that is refused yields a Problem and the file's other documents load."""
+def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
+    """Split text into documents, as JSON or YAML by `parser` or else by the file name.
+    A file that does not parse yields one Problem; a document that is refused yields a
+    Problem and the file's other documents load."""
     deep = _too_deep(text)
     if deep:
         message = f"refused: nesting deeper than {MAX_DEPTH} levels"
         return LoadedFile(path, text, problems=(Problem(path, deep, message),))
-    if path.endswith(".json"):
+    if (parser or ("json" if path.endswith(".json") else "yaml")) == "json":
         return _parse_json(path, text)
     documents: list[Document] = []
     refused: list[Problem] = []
@@ -526,7 +543,7 @@ def _whole(path: str, text: str) -> Contents | None:
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
-def load(paths: Iterable[str]) -> list[LoadedFile]:
+def load(paths: Iterable[str], parser: str | None = None) -> list[LoadedFile]:
     """Read every path, with the cyclic garbage collector paused.
 
     The node trees kept for line maps hold no cycles, yet every collection walks them
@@ -535,7 +552,7 @@ def load(paths: Iterable[str]) -> list[LoadedFile]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [lists.expanded(read(path)) for path in paths]
+        return [lists.expanded(read(path, parser)) for path in paths]
     finally:
         if enabled:
             gc.enable()

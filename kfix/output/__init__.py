@@ -25,6 +25,8 @@ class ReportOptions:
     trace: bool = False
     junit_hide_message: bool = False
     verbose: bool = False  # test and verify: list what passed too
+    # what relative input paths are relative to, SARIF's %SRCROOT%; "": the process's
+    working_directory: str = ""
 
 
 class Report(Protocol[R]):

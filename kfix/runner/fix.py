@@ -10,7 +10,7 @@ import gc
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from kfix.model import (
     Problem,
     Resolution,
 )
+from kfix.pack import sources
 from kfix.patch.dry_run import ServerDryRun
 from kfix.patch.evidence import Bindings
 from kfix.patch.fragments import Fragments
@@ -39,6 +40,7 @@ from kfix.patch.loop import DocumentState, FixLoop
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
+    Progress,
     ScanOptions,
     evaluator,
     gatekeeper_library,
@@ -65,23 +67,30 @@ class FixOptions:
     max_risk: str = DEFAULT_MAX_RISK  # riskier fixes are verified and only suggested
 
 
-def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
-    """Detect, patch, verify, and return the new text of every file that changes.
+def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
+        progress: Progress | None = None) -> FixResult:
+    """Detect, patch, verify, and return the new text of every file that changes;
+    `progress` hears how far the run is after each chunk of files.
 
     Writes nothing: `kfix.writer` writes what the result says, as the user asked.
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
+    fetched = sources.resolve(options.scan.policy_paths)
+    options = replace(options, scan=replace(options.scan, policy_paths=fetched))
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
+    tracker = _Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
-        return _fix_together(files, options)
+        return tracker.done(_fix_together(files, options))
     # every chunk needs the bindings of all the inputs, not only of its own files
     work = (options, _bindings(files))
     if options.scan.jobs <= 1:  # chunk by chunk, so only one chunk's node trees are held
         with _fixer(*work) as fixer:
-            parts = [fixer(chunk) for chunk in chunks(files, _in_process_chunks(files))]
+            parts = [tracker.done(fixer(chunk))
+                     for chunk in chunks(files, _in_process_chunks(files))]
     else:
-        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB)
+        parts = in_workers(_fixer_for, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
+                           done=lambda _chunk, part: tracker.done(part))
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -95,6 +104,23 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
         documents=sum(p.documents for p in parts),
         timings=timings,
     )
+
+
+@dataclass
+class _Tracker:
+    total: int
+    report: Progress | None
+    files: int = 0
+    documents: int = 0
+    findings: int = 0
+
+    def done(self, part: FixResult) -> FixResult:
+        self.files += part.files
+        self.documents += part.documents
+        self.findings += len(part.resolutions)
+        if self.report is not None:
+            self.report(self.files, self.total, self.documents, self.findings)
+        return part
 
 
 # chunks per worker process: the cost of fixing a file is not its size (a CRD has
@@ -127,17 +153,8 @@ def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
             return fixer(files, loaded)
 
 
-# a worker process's fixer, set up for its first chunk and kept for the others
-_worker: tuple[ExitStack, Fixer] | None = None
-
-
-def _fix_chunk(files: Sequence[str], work: tuple[FixOptions, Bindings]) -> FixResult:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    if _worker is None:
-        stack = ExitStack()
-        _worker = (stack, stack.enter_context(_fixer(*work)))
-    return _worker[1](files)
+def _fixer_for(work: tuple[FixOptions, Bindings]) -> AbstractContextManager[Fixer]:
+    return _fixer(*work)
 
 
 def _fixable(loaded: Sequence[manifests.LoadedFile]) -> list[Document]:

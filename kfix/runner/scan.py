@@ -9,7 +9,7 @@ import fnmatch
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
@@ -19,17 +19,29 @@ from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES, Document, PolicyInfo, ScanResult
+from kfix.model import (
+    ALL_PROFILES,
+    PROFILES,
+    SEVERITIES,
+    Document,
+    PolicyInfo,
+    Problem,
+    ScanResult,
+)
+from kfix.pack import sources
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 from kfix.runner.pool import in_workers, shard
 
 COMBINED = "Combined"
+# the namespaces of user policies tested without -n: conftest's, and the packages of
+# policies written as the pack's are (`kfix policy new` scaffolds kfix.policies.<id>)
+DEFAULT_NAMESPACES = ("main", "kfix.policies.*")
 
 
 @dataclass(frozen=True)
 class ScanOptions:
     policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
-    namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
+    namespaces: tuple[str, ...] = ()  # globs; none: DEFAULT_NAMESPACES for user policies
     all_namespaces: bool = False
     data_paths: tuple[str, ...] = ()
     combine: bool = False
@@ -47,6 +59,7 @@ class ScanOptions:
     gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
     shard: tuple[int, int] | None = None  # (I, N): only part I of a stable N-way split
     timeout: float = DEFAULT_TIMEOUT  # seconds a query may take; 0: no limit
+    parser: str | None = None  # json or yaml: every input read so, whatever its name
 
     @property
     def lint(self) -> LintOptions:
@@ -88,6 +101,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
          progress: Progress | None = None) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names;
     `progress` hears how far the run is after each file (or batch of files)."""
+    options = replace(options, policy_paths=sources.resolve(options.policy_paths))
     policies = policy_set(options)
     library = gatekeeper_library(options)
     files = shard(manifests.discover(paths, options.ignore), options.shard)
@@ -103,7 +117,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
         problems=tuple(problems),
         prints=tuple(evaluation.prints),
         policies={**policies.by_id, **(library.policies() if library else {})},
-        notes=library.notes if library else (),
+        notes=(*_unqueried(policies, options), *(library.notes if library else ())),
         files=len(files),
         documents=evaluation.documents,
         timings=evaluation.timings,
@@ -129,15 +143,34 @@ def gatekeeper_library(options: ScanOptions) -> Library | None:
 
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
+    chosen = _named(policies, options)
+    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+
+
+def _named(policies: PolicySet, options: ScanOptions) -> list[str]:
+    """The namespaces -n, --all-namespaces or the defaults name."""
     available = policies.namespaces
     if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
-        chosen = [ns for ns in available if policies.rules([ns])]
-    elif options.all_namespaces:
-        chosen = available
+        return [ns for ns in available if policies.rules([ns])]
+    if options.all_namespaces:
+        return available
+    patterns = options.namespaces or DEFAULT_NAMESPACES
+    return [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
+
+
+def _unqueried(policies: PolicySet, options: ScanOptions) -> tuple[Problem, ...]:
+    """conftest's "no policies found", as a note: policies that loaded, none of whose
+    deny, violation or warn rules is in a namespace the run tests."""
+    if not options.policy_paths or policies.rules(_named(policies, options)):
+        return ()
+    with_rules = [ns for ns in policies.namespaces if policies.rules([ns])]
+    if with_rules:
+        tested = ", ".join(options.namespaces or DEFAULT_NAMESPACES)
+        why = (f"no policies found in namespace {tested} (their rules are in "
+               f"{', '.join(with_rules)}): choose them with --namespace or --all-namespaces")
     else:
-        patterns = options.namespaces or ("main",)
-        chosen = [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
-    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+        why = "no policies found: no package has a deny, violation or warn rule"
+    return (Problem(", ".join(options.policy_paths), 0, why),)
 
 
 def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
@@ -189,13 +222,14 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
 
 
 @contextmanager
-def loaded_files(files: Sequence[str]) -> Iterator[list[manifests.LoadedFile]]:
+def loaded_files(files: Sequence[str], parser: str | None = None
+                 ) -> Iterator[list[manifests.LoadedFile]]:
     """The parsed files, kept out of the cyclic collector's way while they are in use.
 
     The documents and node trees live until the end and hold no cycles; frozen, the
     collector stops re-walking them (evaluation of the corpus ran twice as fast).
     """
-    loaded = manifests.load(files)
+    loaded = manifests.load(files, parser)
     gc.freeze()
     try:
         yield loaded
@@ -228,7 +262,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
     held = waiting = 0
     for path in files:
         began = time.perf_counter()
-        (loaded,) = manifests.load([path])
+        (loaded,) = manifests.load([path], options.parser)
         evaluation.time("load", time.perf_counter() - began)
         waiting += 1
         evaluation.problems.extend(loaded.problems)
@@ -262,7 +296,7 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
                    library: Library | None) -> Evaluation:
     """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
     began = time.perf_counter()
-    with loaded_files(files) as loaded:
+    with loaded_files(files, options.parser) as loaded:
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
         readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]
@@ -301,31 +335,27 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
 def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int,
                    tracker: _Tracker) -> Evaluation:
     merged = Evaluation()
-    for part in in_workers(_scan_chunk, files, jobs, options, per_job=CHUNKS_PER_JOB,
+    for part in in_workers(_scanner, files, jobs, options, per_job=CHUNKS_PER_JOB,
                            done=lambda chunk, part: tracker.done(len(chunk), part)):
         merged.merge(part)
     return merged
 
 
-# chunks per worker process: enough to even out slow and fast files, few enough that
-# pickling the results back stays cheap
+# chunks per process: enough to even out slow and fast files, few enough that pickling
+# the results back stays cheap
 CHUNKS_PER_JOB = 8
-# a worker process's policies, engine and plan, set up for its first chunk and kept
-_worker: tuple[ExitStack, Engine, Plan] | None = None
 
 
-def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Evaluation:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    started = time.perf_counter()
-    if _worker is None:
-        stack = ExitStack()
-        engine, plan = stack.enter_context(evaluator(policy_set(options), options))
-        _worker = (stack, engine, plan)
-    _stack, engine, plan = _worker
-    setup = time.perf_counter() - started
-    evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
-    evaluation.time("setup", setup)
-    evaluation.time("evaluate", time.perf_counter() - started - setup
-                    - evaluation.timings.get("load", 0.0))
-    return evaluation
+@contextmanager
+def _scanner(options: ScanOptions) -> Iterator[Callable[[Sequence[str]], Evaluation]]:
+    """The policies, engine and plan of one process of a parallel run, and what scans one
+    chunk of files with them."""
+    with evaluator(policy_set(options), options) as (engine, plan):
+        def scan_chunk(files: Sequence[str]) -> Evaluation:
+            started = time.perf_counter()
+            evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
+            evaluation.time("evaluate", time.perf_counter() - started
+                            - evaluation.timings.get("load", 0.0))
+            return evaluation
+
+        yield scan_chunk

@@ -1,6 +1,6 @@
 """conftest's acceptance cases for strict mode, capabilities and builtin errors
 (`acceptance.bats` at conftest 6a3fd60), run through the real `kfix` CLI from
-tests/data/conftest, which keeps conftest's layout (see the SOURCES.md files there).
+tests/data/conftest, which keeps conftest's layout (see its SOURCES.md).
 
 Where kfix differs on purpose, the test says so: a policy that does not load or a
 builtin error is exit 2 in `kfix scan` (conftest: 1; `kfix test` keeps opa test's 1), and
