@@ -155,8 +155,11 @@ def _without_secret(text: str) -> str:
 
 def resolve(paths: Sequence[str], cache: Path | None = None,
             limits: Limits = LIMITS) -> tuple[str, ...]:
-    """Each policy path as a local path: local ones as given, the others fetched."""
-    return tuple(str(local(parse(path), cache, limits)) for path in paths)
+    """Each policy path as a local path: local ones as given (`internal/` stays so in
+    messages), the others fetched."""
+    sources = [(path, parse(path)) for path in paths]
+    return tuple(path if source.kind == "local" else str(local(source, cache, limits))
+                 for path, source in sources)
 
 
 def local(source: Source, cache: Path | None = None, limits: Limits = LIMITS) -> Path:
