@@ -118,7 +118,8 @@ allow_network = click.option(
     help="Let policies call http.send and net.lookup_ip_addr.")
 capabilities = click.option(
     "--capabilities", type=click.Path(exists=True, dir_okay=False),
-    help="OPA capabilities JSON: policies may only call the builtins it lists.")
+    help="OPA capabilities JSON: policies may only call the builtins it lists and use its "
+         "features and future keywords.")
 profile = click.option(
     "--profile", type=click.Choice([*PROFILES, ALL_PROFILES]),
     help="Only policies of this profile (restricted includes baseline), by their METADATA.")
@@ -132,8 +133,8 @@ timeout = click.option(
          "not terminate); 0: no limit.")
 strict = click.option(
     "--strict", is_flag=True,
-    help="OPA strict mode: reject unused imports and unused local assignments (v1 already "
-         "rejects the rest).")
+    help="OPA strict mode: reject unused imports, unused local assignments and unused "
+         "function arguments (v1 already rejects the rest).")
 
 # -- policy repositories --------------------------------------------------------------------
 

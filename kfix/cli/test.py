@@ -21,6 +21,7 @@ OPA_TEST_ERROR_EXIT = 1  # opa test exits 1 when policies do not load, 2 when te
 @options.rego_version
 @options.engine
 @options.timeout
+@options.show_builtin_errors
 @options.allow_network
 @options.capabilities
 @options.strict
@@ -45,6 +46,8 @@ def test_command(paths: tuple[str, ...], update_urls: tuple[str, ...], run: str 
     (with --update: ./policy). Every rule named `test_*` is a test
     that passes when it is true; `todo_*` rules are skipped. Loading is scan's:
     --rego-version v0 converts, and conftest's builtins (parse_config, ...) exist.
+    A builtin that fails (`object.get(null, ...)`) is undefined, as in opa test;
+    --show-builtin-errors makes it the test's error instead.
     Each policy with a directory under --fixtures is also checked against its
     fixtures: every positive/*.yaml document raises it, no negative/*.yaml document
     does, and fix/<case>.before.yaml is fixed into the content of <case>.after.yaml

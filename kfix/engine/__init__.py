@@ -7,6 +7,7 @@ Everything conftest-specific lives in `kfix.evaluate.rules`.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,24 @@ class Engine(Protocol):
     def last_trace(self) -> list[str]: ...
 
     def close(self) -> None: ...
+
+
+# A builtin's operand check fails with a type error ("object.get: operand 1 must be
+# object but got null"); OPA counts it among builtin errors, as `eval_builtin_error`.
+_OPERAND_ERROR = re.compile(r"[\w.]+: operand \d+ ")
+BUILTIN_ERROR = "built-in error"  # how OPA and conftest name them (rego.BuiltinErrorList)
+
+
+def builtin_error_text(code: str, message: str) -> str | None:
+    """`built-in error: <message>` for a builtin function's error, None for any other.
+
+    OPA's default leaves such a call undefined; conftest's --show-builtin-errors and
+    OPA's --strict-builtin-errors report it instead, under this name.
+    """
+    if code == "eval_builtin_error" or (code == "eval_type_error"
+                                        and _OPERAND_ERROR.match(message)):
+        return f"{BUILTIN_ERROR}: {message}"
+    return None
 
 
 # seconds a query may take before the run stops (--timeout; 0: no limit)

@@ -11,12 +11,13 @@ from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any
 
-from kfix.engine import INSTALL_HINT, Answer, Builtin
+from kfix.engine import INSTALL_HINT, Answer, Builtin, builtin_error_text
 from kfix.errors import EngineUnavailable, EvalError, EvaluationTimeout, KfixError, PolicyError
 
 OPA_VERSION = "1.20.2"  # what opa-golib-python-bindings 0.4.4 embeds
 # Module names always end in .rego, so a location can be picked out of a longer message.
 _LOCATED = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+): (?P<message>[^\n]*)")
+_CODED = re.compile(r"(?P<code>[a-z_]+): (?P<message>.*)", re.DOTALL)
 
 
 class _Caller:
@@ -141,10 +142,7 @@ class EmbeddedEngine:
                 lambda: self._engine.eval_query(query, input, trace=trace, coverage=coverage),
                 self._timeout)
         except self._error_type as exc:
-            first = located_errors(exc.message, "")[0]
-            raise EvalError(
-                first.message, first.file, first.line, builtin="eval_builtin_error" in exc.message
-            ) from None
+            raise _eval_error(exc.message) from None
         events = list(self._engine.last_trace or [])
         if trace:
             self._trace = [_trace_line(event) for event in events]
@@ -169,6 +167,16 @@ def located_errors(text: str, default_file: str) -> list[KfixError]:
         for m in _LOCATED.finditer(text)
     ]
     return found or [KfixError(text.strip(), default_file, 0)]
+
+
+def _eval_error(text: str) -> EvalError:
+    """The first located error of an evaluation; a builtin's named as OPA names it."""
+    first = located_errors(text, "")[0]
+    coded = _CODED.fullmatch(first.message)
+    builtin = builtin_error_text(coded["code"], coded["message"]) if coded else None
+    if builtin is not None:
+        return EvalError(builtin, first.file, first.line, builtin=True)
+    return EvalError(first.message, first.file, first.line)
 
 
 def _trace_line(event: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kfix.engine import Answer, Builtin
+from kfix.engine import Answer, Builtin, builtin_error_text
 from kfix.errors import EngineUnavailable, EvalError, EvaluationTimeout, KfixError, PolicyError
 
 _VERSION = re.compile(r"^Version:\s*(\S+)", re.MULTILINE)
@@ -105,8 +105,9 @@ class OpaBinaryEngine:
         file = self._names.get(location.get("file", ""), location.get("file", ""))
         message = str(first.get("message", "opa eval failed"))
         code = str(first.get("code", ""))
-        return EvalError(message, file, int(location.get("row") or 0),
-                         builtin=code == "eval_builtin_error")
+        builtin = builtin_error_text(code, message)
+        return EvalError(builtin or message, file, int(location.get("row") or 0),
+                         builtin=builtin is not None)
 
     def _prints(self, stderr: str) -> list[tuple[str, str]]:
         prints = []

@@ -301,6 +301,11 @@ def parse(source: str) -> ParsedModule:
     )
 
 
+def literal_end(module: ParsedModule, start: int) -> int:
+    """Token index just past the body literal (expression) starting at `start`."""
+    return _Parser(list(module.tokens)).literal_end(start)
+
+
 @dataclass(frozen=True)
 class RuleHead:
     name: str

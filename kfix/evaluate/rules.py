@@ -35,6 +35,9 @@ from kfix.model import (
 from kfix.pack.policies import FAILURE_RULE, Rule, Scope, exception_name
 
 BATCH_SIZE = 128
+# In a document's answer, the fields whose rule raised: conftest counts them as neither
+# passed nor failed (it stops; kfix reports them and goes on).
+ERRORED = "!errored"
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,7 @@ def _answers(asked: _Asking, fields: Sequence[Field],
         except EvalError as exc:
             if not exc.builtin or plan.show_builtin_errors:
                 evaluation.problems.append(Problem(doc.file, doc.line, f"policy error: {exc}"))
+                merged.setdefault(ERRORED, []).append(item.key)
             elif plan.splitter is not None and not item.key.endswith("!"):
                 namespace, _, rule = item.key.removeprefix("data.").rpartition(".")
                 values = plan.splitter.values(namespace, rule, _one_ref(asked, doc))
@@ -382,8 +386,12 @@ def _check(plan: Plan, namespace: str, doc: Document, answer: Mapping[str, Any],
     rules = plan.rules_of.get(namespace, ())
     found = 0
     doc_successes = 0
+    errored = 0  # definitions whose rule raised: neither passed nor failed
     for rule in rules:
         key = f"data.{namespace}.{rule.name}"
+        if key in answer.get(ERRORED, ()):
+            errored += rule.count
+            continue
         excepted = int(answer.get(key + "!", 0))
         if excepted:
             name = json.dumps(exception_name(rule.name))
@@ -412,7 +420,7 @@ def _check(plan: Plan, namespace: str, doc: Document, answer: Mapping[str, Any],
                 continue
             target.append(_finding(plan, kind, rule, message, extra, doc))
             found += 1
-    shortfall = sum(r.count for r in rules) - (found + doc_successes)
+    shortfall = sum(r.count for r in rules) - (found + doc_successes + errored)
     tally.successes += doc_successes + max(shortfall, 0)
 
 

@@ -2,7 +2,7 @@
 
 JSON shape:
   {"counts": {"suites"|"tests"|"cases": {"passed", "failed", "skipped"}},
-   "pass_rate": percent of run cases that passed, "seconds",
+   "pass_rate": percent of run cases that passed (null when none ran), "seconds",
    "failures": [{"suite", "test", "case", "expected", "actual"}],
    "coverage": {"percent", "files": {...}} or null}
 """
@@ -23,9 +23,21 @@ from kfix.output.junit import render as junit_xml
 LEVELS = ("suites", "tests", "cases")
 
 
-def pass_rate(result: VerifyResult) -> float:
+def pass_rate(result: VerifyResult) -> float | None:
+    """Percent of the cases run that passed; None when no case ran."""
     passed, failed = result.count("cases", PASSED), result.count("cases", FAILED)
-    return 100.0 * passed / (passed + failed) if passed + failed else 100.0
+    return 100.0 * passed / (passed + failed) if passed + failed else None
+
+
+def _rate_text(result: VerifyResult) -> str:
+    rate = pass_rate(result)
+    if rate is not None:
+        return f"pass rate {rate:.1f}%"
+    tests = sum(1 for s in result.suites for t in s.tests if t.error)
+    suites = sum(1 for s in result.suites if s.error)
+    unrun = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in
+             ((tests, "test"), (suites, "suite"), (len(result.problems), "file")) if n]
+    return f"no case ran: {', '.join(unrun)} could not load" if unrun else "no case ran"
 
 
 def _failures(result: VerifyResult) -> Iterator[dict[str, str]]:
@@ -56,7 +68,7 @@ def pretty(result: VerifyResult, options: ReportOptions) -> str:
         f"{result.count(level, SKIPPED)} skipped" for level in LEVELS)
     if result.coverage is not None:
         lines += coverage_lines(result.coverage)
-    lines.append(f"{counts}; pass rate {pass_rate(result):.1f}% in {result.seconds:.2f}s")
+    lines.append(f"{counts}; {_rate_text(result)} in {result.seconds:.2f}s")
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -88,7 +100,7 @@ def as_json(result: VerifyResult, options: ReportOptions) -> str:
     document: dict[str, Any] = {
         "counts": {level: {status: result.count(level, status)
                            for status in (PASSED, FAILED, SKIPPED)} for level in LEVELS},
-        "pass_rate": round(pass_rate(result), 2),
+        "pass_rate": None if (rate := pass_rate(result)) is None else round(rate, 2),
         "seconds": round(result.seconds, 3),
         "failures": list(_failures(result)),
         "coverage": None if result.coverage is None else coverage_json(result.coverage),

@@ -196,7 +196,7 @@ def load_policies(
             continue
         modules[path] = source
         outlines[path] = item
-    errors.extend(check(modules, lint or LintOptions()))
+    errors.extend(check(modules, lint or LintOptions(), rego_version))
     if errors:
         raise PolicyError.of(sorted(errors, key=lambda e: (e.file, e.line)))
     return PolicySet(modules, outlines, _annotated(outlines))

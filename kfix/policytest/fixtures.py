@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -49,12 +50,13 @@ _MANIFESTS = "*.y*ml"
 
 def run_fixtures(paths: Sequence[str], fixtures: str | None = None,
                  options: ScanOptions | None = None,
-                 coverage: bool = True) -> FixtureRunResult:
+                 coverage: bool = True, run: str | None = None) -> FixtureRunResult:
     """Every policy's fixtures under `fixtures` (default: fixtures_beside(paths)).
 
     A directory that does not exist gives no cases (and, with `coverage`, fixable
     policies that miss every fixture). One scan covers every positive and negative
-    file, one every after file; each fix pair is one fix.
+    file, one every after file; each fix pair is one fix. `run`, a regex as
+    `kfix test -r`, keeps the policies whose id or `data.<namespace>` it matches.
     """
     paths = list(paths) or ["."]
     root = _shown(fixtures or fixtures_beside(paths))
@@ -62,6 +64,10 @@ def run_fixtures(paths: Sequence[str], fixtures: str | None = None,
                       all_namespaces=True, namespaces=(), profile=None,
                       min_severity=None, jobs=1, combine=False, trace=False)
     entries = catalog_entries(policy_set(options), root)
+    if run is not None:
+        pattern = re.compile(run)
+        entries = [e for e in entries if pattern.search(e.info.id)
+                   or pattern.search(f"data.{e.info.namespace}")]
     cases: list[FixtureCase] = []
     if os.path.isdir(root):
         homes = {e.info.id: os.path.join(root, e.info.id) for e in entries

@@ -14,10 +14,12 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from kfix.engine import Answer, Engine
 from kfix.engine.lint import LintOptions
+from kfix.engine.rego_expressions import expression_text
 from kfix.errors import EvalError, KfixError
 from kfix.evaluate.split import SPLIT_ROOT, split_modules, split_name
 from kfix.model import ERROR, FAILED, PASSED, SKIPPED, TestCase, TestRunResult
@@ -26,6 +28,7 @@ from kfix.pack.catalog import fixtures_beside
 from kfix.pack.policies import PolicySet, load_policies
 from kfix.policytest.coverage import coverage_of
 from kfix.policytest.fixtures import run_fixtures
+from kfix.policytest.undefined import undefined_at
 from kfix.runner.scan import ScanOptions, open_engine
 
 TEST_PREFIX = "test_"
@@ -67,7 +70,7 @@ def run_policy_tests(paths: Sequence[str],
     root = options.fixtures or fixtures_beside(paths)
     if not (os.path.isdir(root) or options.fix_coverage):
         return result
-    return replace(result, fixtures=run_fixtures(paths, root, options.scan))
+    return replace(result, fixtures=run_fixtures(paths, root, options.scan, run=options.run))
 
 
 def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> TestRunResult:
@@ -83,7 +86,7 @@ def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> Tes
     policies = load_policies(paths or ["."], rego_version=scan.rego_version, lint=lint,
                              tests=True)
     pattern = re.compile(options.run) if options.run else None
-    engine, split = _open(policies, scan)
+    engine, split, modules = _open(policies, scan)
     try:
         ask = _Asker(engine, options.coverage)
         planned = [p for p in _plan(policies, split)
@@ -91,7 +94,8 @@ def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> Tes
         documents = {} if pattern else ask.documents(
             list(dict.fromkeys(p.document for p in planned if is_test_rule(p.rule)))
         )
-        tests = tuple(_result(ask, p, documents) for p in planned)
+        again = _Again(modules, scan)
+        tests = tuple(_result(ask, p, documents, again) for p in planned)
     finally:
         engine.close()
     if not options.coverage:
@@ -100,8 +104,9 @@ def run_tests(paths: Sequence[str], options: TestOptions = TestOptions()) -> Tes
     return TestRunResult(tests, coverage_of(ask.reports, policy_files))
 
 
-def _open(policies: PolicySet, scan: ScanOptions) -> tuple[Engine, set[str]]:
-    """The engine, and the packages with repeated tests it also holds split copies of.
+def _open(policies: PolicySet, scan: ScanOptions) -> tuple[Engine, set[str], dict[str, str]]:
+    """The engine, the packages with repeated tests it also holds split copies of, and
+    the modules it holds.
 
     If the copies do not compile (a test referring to another by name), every
     definition of a repeated name gets the answer of the name as a whole.
@@ -109,11 +114,12 @@ def _open(policies: PolicySet, scan: ScanOptions) -> tuple[Engine, set[str]]:
     copies, counts = split_modules(policies.modules, is_test_rule)
     split = {package for (package, _), count in counts.items() if count > 1}
     if split:
+        modules = {**policies.modules, **copies}
         try:
-            return open_engine({**policies.modules, **copies}, scan), split
+            return open_engine(modules, scan), split, modules
         except KfixError:
             pass
-    return open_engine(policies.modules, scan), set()
+    return open_engine(policies.modules, scan), set(), dict(policies.modules)
 
 
 def _plan(policies: PolicySet, split: set[str]) -> list[_Planned]:
@@ -174,7 +180,8 @@ class _Asker:
         return self.engine.query(f"x := {ref}", None, trace=True)
 
 
-def _result(ask: _Asker, planned: _Planned, documents: Mapping[str, Any]) -> TestCase:
+def _result(ask: _Asker, planned: _Planned, documents: Mapping[str, Any],
+            again: _Again) -> TestCase:
     case = planned.case
     if not is_test_rule(planned.rule):
         return case
@@ -185,14 +192,59 @@ def _result(ask: _Asker, planned: _Planned, documents: Mapping[str, Any]) -> Tes
         else:
             value = (ask.values([planned.ref]) or [None])[0]
     except EvalError as exc:
+        if exc.builtin and not again.scan.show_builtin_errors:
+            return again.without(planned, exc)
         return replace(case, status=ERROR, error=_unsplit(str(exc)))
+    return _judged(ask, case, planned.ref, value)
+
+
+def _judged(ask: _Asker, case: TestCase, ref: str, value: Any) -> TestCase:
+    """PASSED when true; else FAILED, with the expression that failed."""
     if value is True:
         return replace(case, status=PASSED)
     try:
-        traced = ask.trace(planned.ref)
+        traced = ask.trace(ref)
     except EvalError as exc:  # an error only while tracing: still a failure
         return replace(case, status=FAILED, error=_unsplit(str(exc)))
     return _explained(replace(case, status=FAILED), traced)
+
+
+class _Again:
+    """A test asked again with the expressions whose builtins failed made undefined
+    (kfix.policytest.undefined), as OPA's default treats such errors."""
+
+    def __init__(self, modules: Mapping[str, str], scan: ScanOptions) -> None:
+        self.modules = modules
+        self.scan = scan
+
+    def without(self, planned: _Planned, error: EvalError) -> TestCase:
+        modules = dict(self.modules)
+        for _ in range(_MOST_NARROWINGS):
+            source = modules.get(error.file)
+            narrowed = undefined_at(source, error.line) if source is not None else None
+            if narrowed is None:
+                break
+            modules[error.file] = narrowed
+            try:
+                engine = open_engine(modules, self.scan)
+            except KfixError:
+                break
+            try:
+                ask = _Asker(engine, coverage=False)
+                try:
+                    value = (ask.values([planned.ref]) or [None])[0]
+                except EvalError as exc:
+                    if not exc.builtin:
+                        return replace(planned.case, status=ERROR, error=_unsplit(str(exc)))
+                    error = exc
+                    continue
+                return _judged(ask, planned.case, planned.ref, value)
+            finally:
+                engine.close()
+        return replace(planned.case, status=ERROR, error=_unsplit(str(error)))
+
+
+_MOST_NARROWINGS = 8  # expressions made undefined for one test before it is an error
 
 
 def _unsplit(text: str) -> str:
@@ -201,12 +253,27 @@ def _unsplit(text: str) -> str:
 
 
 def _explained(case: TestCase, answer: Answer) -> TestCase:
-    """The first expression that failed in the test's own file, with its variables."""
+    """The test's own expression that failed, with its variables: the last failure in
+    the test's file at or below its head (what failed in helpers it called comes first)."""
     files = (case.file, case.file + _COPY_SUFFIX)
+    failed = None
     for event in answer.events:
         file, _, row = str(event.get("location", "")).rpartition(":")
-        if event.get("op") == "Fail" and file in files and row.isdigit():
-            return replace(case, failed_at=f"{case.file}:{row}",
-                         failed_expr=str(event.get("node", "")),
-                         locals=dict(event.get("locals") or {}))
-    return case
+        if event.get("op") == "Fail" and file in files and row.isdigit() \
+                and int(row) >= case.line:
+            failed = (int(row), event)
+    if failed is None:
+        return case
+    line, event = failed
+    return replace(case, failed_at=f"{case.file}:{line}",
+                   failed_expr=_as_written(case.file, line) or str(event.get("node", "")),
+                   locals=dict(event.get("locals") or {}))
+
+
+def _as_written(path: str, line: int) -> str | None:
+    """The failed expression as the test file has it (the engine's node shows compiler
+    variables, `__local2__`, where the test says `y`)."""
+    try:
+        return expression_text(Path(path).read_text(encoding="utf-8"), line)
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -156,3 +156,23 @@ def test_this_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     assert document["fixtures"]["passed"] > 100
     assert document["fix_coverage"] == {"percent": 100.0, "missing": {}}
     assert result.exit_code == 0
+
+
+def test_run_regex_filters_fixture_suites(repo: Path) -> None:
+    other = "host-namespaces"
+    shutil.copytree(REPO / "policies" / other, repo / "policies" / other)
+    shutil.copytree(REPO / "fixtures" / other, repo / "fixtures" / other)
+    every = json.loads(kfix_test("-o", "json").output)["fixtures"]
+    assert every["passed"] > 0
+
+    def policies_run(*args: str) -> set[str]:
+        outcome = run_fixtures(["policies"], run=args[0] if args else None)
+        return {case.policy for case in outcome.cases}
+
+    assert policies_run() == {POLICY, other}
+    assert policies_run("privileged") == {POLICY}
+    assert policies_run("host-namespaces") == {other}
+    chosen = json.loads(kfix_test("-o", "json", "-r", "privileged").output)["fixtures"]
+    assert 0 < chosen["passed"] < every["passed"]
+    assert json.loads(kfix_test("-o", "json", "-r", "no-such-policy").output)["fixtures"][
+        "passed"] == 0

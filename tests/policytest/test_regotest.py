@@ -49,8 +49,8 @@ test_fail if {
 }
 
 test_err if {
-\tx := 1 / 0
-\tx > 0
+\tx := {"k": v | some v in [1, 2]}
+\tcount(x) > 0
 }
 
 test_dup if {
@@ -99,7 +99,8 @@ def test_each_test_passes_fails_errs_or_is_skipped(suite: Path) -> None:
     }
     assert result.exit_code() == 2
     by_name = {test.name: test for test in result.tests}
-    assert by_name["test_err"].error == "p_test.rego:15: eval_builtin_error: div: divide by zero"
+    assert by_name["test_err"].error == (
+        "p_test.rego:15: eval_conflict_error: object keys must be unique")
     failed = by_name["test_fail"]
     assert (failed.file, failed.line) == ("p_test.rego", 9)
     assert failed.full_name == "data.p_test.test_fail"
@@ -112,8 +113,8 @@ def test_pretty_output_is_opa_tests(suite: Path) -> None:
     assert shown.exit_code == 2
     assert shown.output.splitlines()[:3] == [
         "FAIL: data.p_test.test_fail (p_test.rego:9)",
-        '  p_test.rego:11: data.p.allow with input as {"x": __local2__} '
-        "with data.settings.limit as 1",
+        # as written, as opa test shows it (the engine's node says `{"x": __local2__}`)
+        '  p_test.rego:11: p.allow with input as {"x": y} with data.settings.limit as 1',
         "    y = 3",
     ]
     assert shown.output.endswith("PASS: 2/6\nFAIL: 2/6\nERROR: 1/6\nSKIPPED: 1/6\n")
@@ -271,3 +272,64 @@ def test_our_policy_pack_passes_its_unit_tests() -> None:
     ]
     assert result.exit_code() == 0
     assert result.coverage is not None and result.coverage.percent > 50
+
+
+BUILTIN_ERRORS = """\
+package b_test
+
+exempt(name) if {
+\tprefixes := object.get(input.params, "prefixes", [])
+\tsome prefix in prefixes
+\tstartswith(name, prefix)
+}
+
+flagged contains name if {
+\tsome name in input.names
+\tnot exempt(name)
+}
+
+test_null_prefixes_exempt_nothing if {
+\tcount(flagged) == 2 with input as {"names": ["a", "b"], "params": null}
+}
+
+test_bad_number_is_undefined if {
+\tnot to_number("x") == 1
+}
+
+test_division_by_zero_fails if {
+\tx := 1 / 0
+\tx > 0
+}
+
+test_multi_line_expression_shown_on_one_line if {
+\tcount(flagged) == 3 with input as {
+\t\t"names": ["a"],
+\t}
+}
+"""
+
+
+def test_builtin_errors_are_undefined_as_in_opa_test(tmp_path: Path) -> None:
+    write(tmp_path, {"b_test.rego": BUILTIN_ERRORS})
+    result = run_tests([str(tmp_path)])
+    by_name = {test.name: test for test in result.tests}
+    # object.get(null, ...) in exempt(): undefined, so `not exempt(name)` holds for both
+    assert by_name["test_null_prefixes_exempt_nothing"].status == PASSED
+    # to_number("x") fails in a negated expression: `not` of undefined is true
+    assert by_name["test_bad_number_is_undefined"].status == PASSED
+    # 1 / 0 is undefined, so the test is: a failure, not an error
+    divided = by_name["test_division_by_zero_fails"]
+    assert (divided.status, divided.error) == (FAILED, "")
+    multi = by_name["test_multi_line_expression_shown_on_one_line"]
+    assert multi.status == FAILED
+    assert multi.failed_expr == 'count(flagged) == 3 with input as { "names": ["a"], }'
+
+
+def test_show_builtin_errors_reports_them_as_errors(tmp_path: Path) -> None:
+    write(tmp_path, {"b_test.rego": BUILTIN_ERRORS})
+    shown = kfix_test(str(tmp_path), "--show-builtin-errors", "-r", "null_prefixes|division")
+    assert shown.exit_code == 2
+    assert f"{tmp_path / 'b_test.rego'}:4: built-in error: object.get: operand 1 must be " \
+        "object but got null" in shown.output
+    assert f"{tmp_path / 'b_test.rego'}:23: built-in error: div: divide by zero" in shown.output
+    assert shown.output.endswith("PASS: 0/2\nERROR: 2/2\n")

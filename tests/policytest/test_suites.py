@@ -362,3 +362,18 @@ def test_a_namespace_selector_without_its_namespace_fails_the_case_as_in_gator(
     (failure,) = as_json(result)["failures"]
     assert failure["case"] == "no-inventory"
     assert "namespaceSelector needs Namespace" in failure["actual"]
+
+
+def test_no_case_run_is_said_plainly_not_as_a_pass_rate(tmp_path: Path) -> None:
+    home = tmp_path / "requiredlabels"
+    shutil.copytree(REPO / "fixtures" / "gatekeeper" / "requiredlabels", home)
+    (home / "template.yaml").unlink()  # every test fails to load
+    pretty = run(str(home))
+    assert pretty.exit_code == 1
+    assert pretty.output.splitlines()[-1].startswith(
+        "suites: 0 passed, 1 failed, 0 skipped, tests: 0 passed, 2 failed, 0 skipped, "
+        "cases: 0 passed, 0 failed, 0 skipped; no case ran: 2 tests could not load in ")
+    assert "pass rate" not in pretty.output
+    document = as_json(run(str(home), "-o", "json"))
+    assert document["pass_rate"] is None
+    assert len(document["failures"]) == 2
