@@ -28,6 +28,9 @@ from kfix.load import lists
 from kfix.model import Document, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# read as JSON (a stream of values); JSON Lines only when named, as conftest walks no
+# directory for them (it has no parser for them at all)
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 STDIN = "-"
 BOM = "\ufeff"
 
@@ -211,7 +214,7 @@ def parse(path: str, text: str) -> LoadedFile:
     if deep:
         message = f"refused: nesting deeper than {MAX_DEPTH} levels"
         return LoadedFile(path, text, problems=(Problem(path, deep, message),))
-    if path.endswith(".json"):
+    if path.endswith(JSON_SUFFIXES):
         return _parse_json(path, text)
     documents: list[Document] = []
     refused: list[Problem] = []
@@ -243,13 +246,18 @@ def parse(path: str, text: str) -> LoadedFile:
 
 
 def _parse_json(path: str, text: str) -> LoadedFile:
-    """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml."""
+    """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml.
+
+    A stream of JSON values, one after another (`kubectl get ... -o json` of several
+    objects, JSON Lines), is several documents, each with its own lines; values that are
+    not objects are skipped as YAML's non-mapping documents are, still counted.
+    """
 
     def refuse(line: int, message: str) -> LoadedFile:
         return LoadedFile(path, text, problems=(Problem(path, line, message),))
 
     try:
-        content = json.loads(text, parse_constant=_no_constant)
+        values = json_values(text)
     except json.JSONDecodeError as exc:
         return refuse(exc.lineno, f"cannot parse: {exc.msg}")
     except ValueError as exc:  # NaN or Infinity, which JSON itself does not allow
@@ -257,22 +265,53 @@ def _parse_json(path: str, text: str) -> LoadedFile:
         return refuse(text.count("\n", 0, match.start()) + 1 if match else 0, f"refused: {exc}")
     except RecursionError:
         return refuse(0, "refused: nesting too deep")
-    if not isinstance(content, dict):
+    if not any(isinstance(content, dict) for content, _, _ in values):
         return LoadedFile(path, text)
     if _JSON_UNSAFE.search(text):
         try:  # a lone surrogate (\ud800) decodes, then no UTF-8 encoder can take it
-            json.dumps(content, ensure_ascii=False).encode("utf-8")
+            for content, _, _ in values:
+                json.dumps(content, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             return refuse(0, "refused: a string holds a lone UTF-16 surrogate")
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
-        root = None
-    return LoadedFile(path, text, (Document(path, 0, 1, content, LineMap(root)),))
+    documents = []
+    line = 1
+    previous = 0
+    for index, (content, start, end) in enumerate(values):
+        line += text.count("\n", previous, start)
+        previous = start
+        # the whole text's check in parse() stops at the 2nd value, which YAML refuses
+        deep = _too_deep(text[start:end]) if len(values) > 1 else 0
+        if deep:
+            return refuse(line + deep - 1, f"refused: nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(content, dict):
+            try:
+                root = yaml.compose(text[start:end], Loader=_Loader)
+            except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
+                root = None
+            documents.append(Document(path, index, line, content, LineMap(root, line - 1)))
+    return LoadedFile(path, text, tuple(documents))
+
+
+def json_values(text: str) -> list[tuple[Any, int, int]]:
+    """Every JSON value of `text`, one after another, with its start and end offsets;
+    raises json.JSONDecodeError (with the line) where the text is not such a stream."""
+    values: list[tuple[Any, int, int]] = []
+    position = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if position == len(text):  # json's own message for an empty text
+        return [(json.loads(text), 0, 0)]
+    while position < len(text):
+        content, end = _JSON_DECODER.raw_decode(text, position)
+        values.append((content, position, end))
+        position = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+    return values
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+_JSON_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def _document(
@@ -296,15 +335,17 @@ class LineMap:
     """JSON pointer → line, read off the composed YAML nodes: the deepest node that exists
     on the path (for a key, the key's line)."""
 
-    __slots__ = ("_root",)
+    __slots__ = ("_root", "_offset")
 
-    def __init__(self, root: yaml.Node | None) -> None:
+    def __init__(self, root: yaml.Node | None, offset: int = 0) -> None:
+        """`offset`: lines of the file before the text `root` was composed from."""
         self._root = root
+        self._offset = offset
 
     def __call__(self, pointer: str) -> int:
         node = self._root
         if node is None:  # valid JSON that YAML cannot compose (tabs as indentation, say)
-            return 1
+            return self._offset + 1
         line = node.start_mark.line + 1
         for segment in pointer_.split(pointer):
             child = _child(node, segment)
@@ -312,7 +353,7 @@ class LineMap:
                 break
             key, node = child
             line = (key or node).start_mark.line + 1
-        return line
+        return line + self._offset
 
 
 def _child(node: yaml.Node, segment: str) -> tuple[yaml.Node | None, yaml.Node] | None:
@@ -460,7 +501,7 @@ def contents_mentioning(path: str, word: str) -> list[Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return []
-    pieces = [text] if path.endswith(".json") else _DOCUMENT_MARKER.split(text)
+    pieces = [text] if path.endswith(JSON_SUFFIXES) else _DOCUMENT_MARKER.split(text)
     documents: list[Document] = []
     for piece in pieces:
         if word in piece:
@@ -490,7 +531,7 @@ def reread(loaded: LoadedFile, text: str) -> Contents | None:
     are parsed, alone. Anything else (a directive, pieces added or taken away, a piece
     with another number of documents) is read whole.
     """
-    if (loaded.problems or loaded.path.endswith(".json") or _DIRECTIVE.search(text)
+    if (loaded.problems or loaded.path.endswith(JSON_SUFFIXES) or _DIRECTIVE.search(text)
             or _DIRECTIVE.search(loaded.text)):
         return _whole(loaded.path, text)
     before, after = _DOCUMENT_MARKER.split(loaded.text), _DOCUMENT_MARKER.split(text)
