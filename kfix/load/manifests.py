@@ -335,7 +335,7 @@ class LineMap:
     """JSON pointer → line, read off the composed YAML nodes: the deepest node that exists
     on the path (for a key, the key's line)."""
 
-    __slots__ = ("_root", "_offset")
+    __slots__ = ("_offset", "_root")
 
     def __init__(self, root: yaml.Node | None, offset: int = 0) -> None:
         """`offset`: lines of the file before the text `root` was composed from."""

@@ -204,8 +204,8 @@ def test_a_json_lone_surrogate_is_refused_not_a_crash(tree: Path) -> None:
 
 
 def test_a_lone_surrogate_in_a_json_streams_later_value_is_refused(tree: Path) -> None:
-    (tree / "s.json").write_text('{"kind": "Pod"}\n{"kind": "Pod", "metadata": {"name": "\\udc00"}}',
-                                 encoding="utf-8")
+    (tree / "s.json").write_text(
+        '{"kind": "Pod"}\n{"kind": "Pod", "metadata": {"name": "\\udc00"}}', encoding="utf-8")
     done = scan("s.json", "good", cwd=tree)
     by_file = results(done)
     assert errors(by_file["s.json"]) == [("refused: a string holds a lone UTF-16 surrogate", 0)]
