@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kfix.model import ScanResult
 from kfix.output import Report
-from kfix.output.scan import github, json, junit, sarif, stdout, table, tap
+from kfix.output.scan import azuredevops, github, json, junit, sarif, stdout, table, tap
 
 REPORTS: dict[str, Report[ScanResult]] = {
     "stdout": stdout.render,
@@ -14,4 +14,5 @@ REPORTS: dict[str, Report[ScanResult]] = {
     "junit": junit.render,
     "github": github.render,
     "sarif": sarif.render,
+    "azuredevops": azuredevops.render,
 }

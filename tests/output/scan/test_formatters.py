@@ -12,7 +12,8 @@ from kfix.output.scan import REPORTS
 
 
 def test_the_formats_are_conftests() -> None:
-    assert sorted(REPORTS) == ["github", "json", "junit", "sarif", "stdout", "table", "tap"]
+    assert sorted(REPORTS) == [
+        "azuredevops", "github", "json", "junit", "sarif", "stdout", "table", "tap"]
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
@@ -21,7 +22,8 @@ def test_every_format_has_its_own_test_module(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
-@pytest.mark.parametrize("options", [ReportOptions(), ReportOptions(True, True, True, True)])
+@pytest.mark.parametrize("options", [
+    ReportOptions(), ReportOptions(True, True, True, True, github_hide_passed=True)])
 def test_every_format_returns_its_text_and_prints_nothing(
     name: str,
     options: ReportOptions,
