@@ -167,6 +167,7 @@ class ScanResult:
     documents: int = 0
     # seconds spent per stage, summed over worker processes: load, evaluate, setup
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    policy_set: str = ""  # the policies kfix chose without -p ("": the user named them)
 
     def count(self, outcome: str) -> int:
         attr = {FAILURE: "failures", WARNING: "warnings", EXCEPTION: "exceptions"}[outcome]
@@ -248,6 +249,7 @@ class FixResult:
     files: int = 0
     documents: int = 0
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    policy_set: str = ""  # the policies kfix chose without -p ("": the user named them)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.resolutions if o.status == status)

@@ -40,6 +40,7 @@ from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
     ScanOptions,
+    default_policies,
     evaluator,
     gatekeeper_library,
     loaded_files,
@@ -72,6 +73,11 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
+    scan_options, chosen = default_policies(options.scan)
+    return replace(_fix(paths, replace(options, scan=scan_options)), policy_set=chosen)
+
+
+def _fix(paths: Sequence[str], options: FixOptions) -> FixResult:
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
         return _fix_together(files, options)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -28,7 +29,7 @@ COMBINED = "Combined"
 
 @dataclass(frozen=True)
 class ScanOptions:
-    policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
+    policy_paths: tuple[str, ...] = ()  # none: ./policy if it exists, else the bundled pack
     namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
     all_namespaces: bool = False
     data_paths: tuple[str, ...] = ()
@@ -84,10 +85,28 @@ class _Tracker:
             self.report(self.files, self.total, self.documents, self.findings)
 
 
+# conftest's default `-p`: a directory `policy` where the command runs
+DEFAULT_POLICY_DIR = "policy"
+BUILT_IN = "kfix's built-in pack (no ./policy directory)"
+DEFAULTED = f"./{DEFAULT_POLICY_DIR} (conftest's default -p {DEFAULT_POLICY_DIR})"
+
+
+def default_policies(options: ScanOptions) -> tuple[ScanOptions, str]:
+    """The options with conftest's default policy directory filled in when no -p (nor
+    --gatekeeper alone) is given and ./policy exists, and what to tell the user about
+    the policies kfix chose: "" when the user named them."""
+    if options.policy_paths or options.gatekeeper_paths:
+        return options, ""
+    if os.path.isdir(DEFAULT_POLICY_DIR):
+        return replace(options, policy_paths=(DEFAULT_POLICY_DIR,)), DEFAULTED
+    return options, BUILT_IN
+
+
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
          progress: Progress | None = None) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names;
     `progress` hears how far the run is after each file (or batch of files)."""
+    options, chosen = default_policies(options)
     policies = policy_set(options)
     library = gatekeeper_library(options)
     files = shard(manifests.discover(paths, options.ignore), options.shard)
@@ -107,6 +126,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
         files=len(files),
         documents=evaluation.documents,
         timings=evaluation.timings,
+        policy_set=chosen,
     )
 
 

@@ -7,6 +7,7 @@ it follows (open-policy-agent/conftest@6a3fd60).
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -142,3 +143,67 @@ def test_no_color_environment_variable(repo: Path, value: str | None, coloured: 
     text = _on_a_terminal(["scan", "-p", "policy", "deploy/web.yaml"], repo, env)
     assert "web: no deployments" in text
     assert ("\x1b[31m" in text) is coloured
+
+
+# --- conftest's default policy directory -------------------------------------------------
+
+
+def test_scan_uses_policy_directory_by_default(repo: Path) -> None:
+    """conftest's `-p` defaults to `policy` (internal/commands/test.go): `kfix scan deploy/`
+    runs ./policy's rules, under `main`, and says which policies ran."""
+    done = kfix("scan", "deploy", cwd=repo)
+    clean(done)
+    assert done.returncode == 1
+    assert done.stdout == (
+        "WARN - deploy/svc.yaml - main - svc: a service\n"
+        "FAIL - deploy/web.yaml - main - web: no deployments\n"
+        "\n"
+        "6 tests, 4 passed, 1 warning, 1 failure, 0 exceptions\n"
+        "policies: ./policy (conftest's default -p policy)\n")
+    explicit = kfix("scan", "-p", "policy", "deploy", cwd=repo)
+    assert explicit.stdout == done.stdout.replace(
+        "policies: ./policy (conftest's default -p policy)\n", "")  # conftest's bytes
+
+
+def test_scan_json_names_the_policies_kfix_chose(repo: Path) -> None:
+    done = kfix("scan", "deploy/web.yaml", "-o", "json", cwd=repo)
+    (entry,) = json.loads(done.stdout)
+    assert entry["policies"] == "./policy (conftest's default -p policy)"
+    assert entry["failures"][0]["msg"] == "web: no deployments"
+    explicit = kfix("scan", "-p", "policy", "deploy/web.yaml", "-o", "json", cwd=repo)
+    assert "policies" not in json.loads(explicit.stdout)[0]
+
+
+def test_without_a_policy_directory_the_built_in_pack_runs_and_says_so(tmp_path: Path) -> None:
+    write(tmp_path / "deploy" / "pod.json", (REPO / "examples" / "worker-pod.json").read_text())
+    done = kfix("scan", "deploy", cwd=tmp_path)
+    clean(done)
+    assert "FAIL - deploy/pod.json - kfix.policies.privileged_container" in done.stdout \
+        or "FAIL - deploy/pod.json - kfix.policies.seccomp" in done.stdout
+    assert done.stdout.endswith("\npolicies: kfix's built-in pack (no ./policy directory)\n")
+    report = json.loads(kfix("scan", "deploy", "-o", "json", cwd=tmp_path).stdout)
+    assert {e["policies"] for e in report} == {"kfix's built-in pack (no ./policy directory)"}
+
+
+def test_fix_uses_the_policy_directory_by_default(tmp_path: Path) -> None:
+    write(tmp_path / "policy" / "labels.rego", """
+        package main
+        import rego.v1
+        deny contains {"msg": "no team label", "pointer": "/metadata/labels/team"} if {
+            not input.metadata.labels.team
+        }
+    """)
+    write(tmp_path / "fixes" / "main.deny.yaml.j2", """
+        - op: add
+          path: /metadata/labels
+          value: {team: platform}
+    """)
+    write(tmp_path / "deploy" / "cm.yaml", CONFIGMAP)
+    done = kfix("fix", "deploy", "--fixes", "fixes", cwd=tmp_path)
+    clean(done)
+    assert "+  labels:" in done.stdout or "+  labels: {team: platform}" in done.stdout
+    assert done.stdout.endswith("policies: ./policy (conftest's default -p policy)\n")
+    report = json.loads(kfix("fix", "deploy", "--fixes", "fixes", "-o", "json",
+                             cwd=tmp_path).stdout)
+    assert report["policies"] == "./policy (conftest's default -p policy)"
+    assert [f["status"] for f in report["findings"]] == ["fixed"]
