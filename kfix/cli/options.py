@@ -130,9 +130,6 @@ fragment_dirs = click.option(
     "--fixes", "fix_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Directory of fragments named <policy id>.yaml.j2 or <namespace>.<rule>.yaml.j2 "
          "(repeatable).")
-config = click.option(
-    "--config", type=click.Path(exists=True, dir_okay=False),
-    help="YAML file: `params:` sets fragment parameters, `llm:` configures the model.")
 
 # -- test runs --------------------------------------------------------------------------------
 
