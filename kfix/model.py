@@ -268,6 +268,19 @@ class FixResult:
         return 1 if unfixed else 0
 
 
+@dataclass(frozen=True)
+class ParseResult:
+    """`kfix parse`: each input as the policies' `input` sees it (its document, or the
+    list of its documents; None for a file of none), and the inputs that did not parse."""
+
+    contents: Mapping[str, Any] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    files: int = 0  # inputs, parsed or not
+
+    def exit_code(self) -> int:
+        return 2 if self.problems else 0
+
+
 # -- the policy catalog ------------------------------------------------------------------
 
 

@@ -44,6 +44,35 @@ ignore = click.option("--ignore", metavar="REGEX",
                       help="Skip files and directories whose path matches.")
 combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
+# conftest's parsers (parser.Parsers() and jsonc) that kfix does not have
+CONFTEST_ONLY_PARSERS = ("cue", "cyclonedx", "dockerfile", "dotenv", "edn", "groovy", "hcl1",
+                         "hcl2", "hocon", "ignore", "ini", "jsonc", "jsonnet", "nginx",
+                         "properties", "spdx", "textproto", "toml", "vcl", "xml")
+PARSERS = ("json", "yaml")  # kfix.load.manifests.PARSERS, without importing the loader
+
+
+class ParserType(click.Choice):  # type: ignore[type-arg]
+    """yaml or json; conftest's other parsers are named as such, not as typos."""
+
+    def __init__(self) -> None:
+        super().__init__(PARSERS)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value in CONFTEST_ONLY_PARSERS:
+            self.fail(f"kfix reads only yaml and json; conftest's {value} parser is not "
+                      "available", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+parser = click.option(
+    "--parser", type=ParserType(), default=None,
+    help="Read every input as this (default: by suffix, .json as JSON, the rest and stdin "
+         "as YAML). conftest's other parsers (toml, hcl2, dockerfile, ...) are not "
+         "available.")
+stdin_filename = click.option(
+    "--stdin-filename", default="", metavar="NAME",
+    help="Name standard input (`-`) by this in every output.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                     help="Worker processes; output is identical to --jobs 1.")
 

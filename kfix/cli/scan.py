@@ -15,6 +15,8 @@ from kfix.output.scan import REPORTS
 
 @click.command("scan")
 @options.inputs
+@options.parser
+@options.stdin_filename
 @options.policies
 @options.output(REPORTS, default="stdout")
 @click.option("--fail-on-warn", is_flag=True,

@@ -174,11 +174,27 @@ def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:
     yield from unlistable
 
 
-def read(path: str) -> LoadedFile:
+@dataclass(frozen=True)
+class Reading:
+    """How inputs are read: `parser` forces one of PARSERS on every file (conftest's
+    --parser; default: by suffix, YAML for stdin), `stdin_name` names standard input
+    in every result and message (conftest's --stdin-filename; default "-")."""
+
+    parser: str | None = None
+    stdin_name: str = ""
+
+
+PARSERS = ("json", "yaml")
+
+
+def read(path: str, reading: Reading = Reading()) -> LoadedFile:
     """Read and parse one path ("-" is standard input); only regular files are read,
     so a FIFO or a device named in a scanned tree cannot hang the run."""
+    given = path
+    if path == STDIN:
+        path = reading.stdin_name or STDIN
     try:
-        data = sys.stdin.buffer.read() if path == STDIN else _read_regular(path)
+        data = sys.stdin.buffer.read() if given == STDIN else _read_regular(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return LoadedFile(path, "", problems=(Problem(path, 0, f"cannot read: {reason}"),))
@@ -190,9 +206,10 @@ def read(path: str) -> LoadedFile:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
         return LoadedFile(path, "", problems=(Problem(path, line, message),))
+    parser = reading.parser or ("yaml" if given == STDIN else None)
     if text.startswith(BOM):
-        return replace(parse(path, text[len(BOM) :]), bom=True)
-    return parse(path, text)
+        return replace(parse(path, text[len(BOM) :], parser), bom=True)
+    return parse(path, text, parser)
 
 
 def _read_regular(path: str) -> bytes:
@@ -207,14 +224,15 @@ def _read_regular(path: str) -> bytes:
         return handle.read()
 
 
-def parse(path: str, text: str) -> LoadedFile:
-    """Split text into documents. A file that does not parse yields one Problem; a
-    document that is refused yields a Problem and the file's other documents load."""
+def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
+    """Split text into documents, as `parser` (one of PARSERS) reads them, by default as
+    the path's suffix says. A file that does not parse yields one Problem; a document
+    that is refused yields a Problem and the file's other documents load."""
     deep = _too_deep(text)
     if deep:
         message = f"refused: nesting deeper than {MAX_DEPTH} levels"
         return LoadedFile(path, text, problems=(Problem(path, deep, message),))
-    if path.endswith(JSON_SUFFIXES):
+    if parser == "json" or (parser is None and path.endswith(JSON_SUFFIXES)):
         return _parse_json(path, text)
     documents: list[Document] = []
     refused: list[Problem] = []
@@ -567,7 +585,7 @@ def _whole(path: str, text: str) -> Contents | None:
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
-def load(paths: Iterable[str]) -> list[LoadedFile]:
+def load(paths: Iterable[str], reading: Reading = Reading()) -> list[LoadedFile]:
     """Read every path, with the cyclic garbage collector paused.
 
     The node trees kept for line maps hold no cycles, yet every collection walks them
@@ -576,7 +594,7 @@ def load(paths: Iterable[str]) -> list[LoadedFile]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [lists.expanded(read(path)) for path in paths]
+        return [lists.expanded(read(path, reading)) for path in paths]
     finally:
         if enabled:
             gc.enable()

@@ -126,7 +126,7 @@ def _bindings(files: Sequence[str]) -> Bindings:
 def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
     """Every file in memory at once: Gatekeeper's inventory needs them all, and standard
     input can be read only once."""
-    with loaded_files(files) as loaded:
+    with loaded_files(files, options.scan.reading) as loaded:
         documents = _fixable(loaded)
         bindings = Bindings.of(doc.content for doc in documents)
         with _fixer(options, bindings, documents) as fixer:
@@ -194,7 +194,7 @@ def _fixer(options: FixOptions, bindings: Bindings,
 
             with ExitStack() as held:
                 if loaded is None:
-                    loaded = held.enter_context(loaded_files(files))
+                    loaded = held.enter_context(loaded_files(files, options.scan.reading))
                 documents = _fixable(loaded)
                 loop = FixLoop(detect_all, fragments, known, schema,
                                frozenset(options.policy_ids), options.max_risk)

@@ -48,6 +48,12 @@ class ScanOptions:
     gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
     shard: tuple[int, int] | None = None  # (I, N): only part I of a stable N-way split
     timeout: float = DEFAULT_TIMEOUT  # seconds a query may take; 0: no limit
+    parser: str | None = None  # yaml or json for every input; None: by suffix
+    stdin_filename: str = ""  # the name standard input goes by; "": "-"
+
+    @property
+    def reading(self) -> manifests.Reading:
+        return manifests.Reading(self.parser, self.stdin_filename)
 
     @property
     def lint(self) -> LintOptions:
@@ -209,13 +215,14 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
 
 
 @contextmanager
-def loaded_files(files: Sequence[str]) -> Iterator[list[manifests.LoadedFile]]:
+def loaded_files(files: Sequence[str],
+                 reading: manifests.Reading) -> Iterator[list[manifests.LoadedFile]]:
     """The parsed files, kept out of the cyclic collector's way while they are in use.
 
     The documents and node trees live until the end and hold no cycles; frozen, the
     collector stops re-walking them (evaluation of the corpus ran twice as fast).
     """
-    loaded = manifests.load(files)
+    loaded = manifests.load(files, reading)
     gc.freeze()
     try:
         yield loaded
@@ -248,7 +255,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
     held = waiting = 0
     for path in files:
         began = time.perf_counter()
-        (loaded,) = manifests.load([path])
+        (loaded,) = manifests.load([path], options.reading)
         evaluation.time("load", time.perf_counter() - began)
         waiting += 1
         evaluation.problems.extend(loaded.problems)
@@ -282,7 +289,7 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
                    library: Library | None) -> Evaluation:
     """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
     began = time.perf_counter()
-    with loaded_files(files) as loaded:
+    with loaded_files(files, options.reading) as loaded:
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
         readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]

@@ -207,3 +207,134 @@ def test_fix_uses_the_policy_directory_by_default(tmp_path: Path) -> None:
                              cwd=tmp_path).stdout)
     assert report["policies"] == "./policy (conftest's default -p policy)"
     assert [f["status"] for f in report["findings"]] == ["fixed"]
+
+
+# --- --parser and --stdin-filename ---------------------------------------------------------
+
+
+PODS_JSON = ('{"kind": "Deployment", "metadata": {"name": "a"}}\n'
+             '{"kind": "Deployment",\n "metadata": {"name": "b"}}\n')
+
+
+def test_stdin_is_yaml_unless_parser_says_json(repo: Path) -> None:
+    """conftest parser/parser.go NewFromPath: "-" is YAML; --parser overrides it. Two JSON
+    objects one after another are no YAML, but are a JSON stream."""
+    as_yaml = kfix("scan", "-p", "policy", "-", stdin=PODS_JSON, cwd=repo)
+    clean(as_yaml)
+    assert as_yaml.returncode == 2 and "ERR  - -:" in as_yaml.stdout
+    as_json = kfix("scan", "-p", "policy", "--parser", "json", "-", "-o", "github",
+                   stdin=PODS_JSON, cwd=repo)
+    clean(as_json)
+    assert as_json.returncode == 1
+    assert "::error file=-,line=1::a: no deployments\n" in as_json.stdout
+    assert "::error file=-,line=2::b: no deployments\n" in as_json.stdout
+
+
+def test_parser_yaml_reads_a_json_named_file_of_yaml(repo: Path) -> None:
+    write(repo / "odd.json", DEPLOYMENT)
+    assert "cannot parse" in kfix("scan", "-p", "policy", "odd.json", cwd=repo).stdout
+    forced = kfix("scan", "-p", "policy", "--parser", "yaml", "odd.json", cwd=repo)
+    assert forced.returncode == 1 and "FAIL - odd.json - main - web: no deployments" in (
+        forced.stdout)
+
+
+@pytest.mark.parametrize("name,said", [
+    ("toml", "kfix reads only yaml and json; conftest's toml parser is not available"),
+    ("hcl2", "conftest's hcl2 parser is not available"),
+    ("yml", "'yml' is not one of 'json', 'yaml'"),
+])
+def test_parsers_kfix_does_not_have_are_named(repo: Path, name: str, said: str) -> None:
+    done = kfix("scan", "--parser", name, "deploy", cwd=repo)
+    assert done.returncode == 2
+    assert said in done.stderr
+    clean(done)
+
+
+@pytest.mark.parametrize("output,expected", [
+    ("github", "::error file=components/api.yaml,line=1::web: no deployments"),
+    ("stdout", "FAIL - components/api.yaml - main - web: no deployments"),
+    ("json", '"filename": "components/api.yaml"'),
+    ("azuredevops", "##vso[task.logissue type=error] file=components/api.yaml --> web: no "
+                    "deployments"),
+    ("tap", "not ok 1 - components/api.yaml - main - web: no deployments"),
+    ("junit", 'name="components/api.yaml"'),
+])
+def test_stdin_filename_names_standard_input_in_every_output(
+        repo: Path, output: str, expected: str) -> None:
+    """conftest runner/test.go renameStdinConfiguration: `-` goes by the given name."""
+    done = kfix("scan", "-p", "policy", "--stdin-filename", "components/api.yaml", "-",
+                "-o", output, stdin=textwrap.dedent(DEPLOYMENT).lstrip(), cwd=repo)
+    clean(done)
+    assert done.returncode == 1
+    assert expected in done.stdout
+
+
+def test_stdin_filename_names_an_unparsable_stdin(repo: Path) -> None:
+    done = kfix("scan", "-p", "policy", "--stdin-filename", "chart.yaml", "-",
+                stdin="a: b: c\n", cwd=repo)
+    assert done.returncode == 2
+    assert "ERR  - chart.yaml:1 - cannot parse" in done.stdout
+
+
+# --- kfix parse ----------------------------------------------------------------------------
+
+
+def test_parse_one_file_prints_its_document() -> None:
+    """conftest internal/commands/parse.go formatSingleJSON: two-space indent; acceptance.bats
+    "Can parse single file with 'conftest parse'" reads `.kind` off it."""
+    done = kfix("parse", "examples/node-agent-daemonset.yaml", cwd=REPO)
+    clean(done)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["kind"] == "DaemonSet"
+    assert done.stdout.startswith('{\n  "apiVersion": "apps/v1",\n  "kind": "DaemonSet",\n')
+
+
+def test_parse_several_files_prints_an_object_by_path(repo: Path) -> None:
+    """conftest parser/format.go FormatJSON; acceptance.bats "Can parse multiple files"."""
+    write(repo / "both.yaml", DEPLOYMENT + "---\n" + textwrap.dedent(SERVICE).lstrip())
+    done = kfix("parse", "deploy/cm.yaml", "both.yaml", cwd=repo)
+    clean(done)
+    assert done.stdout == (
+        '{\n'
+        '  "both.yaml": [\n'
+        '    {\n      "apiVersion": "apps/v1",\n      "kind": "Deployment",\n'
+        '      "metadata": {\n        "name": "web"\n      }\n    },\n'
+        '    {\n      "apiVersion": "v1",\n      "kind": "Service",\n'
+        '      "metadata": {\n        "name": "svc"\n      }\n    }\n'
+        '  ],\n'
+        '  "deploy/cm.yaml": {\n    "apiVersion": "v1",\n    "kind": "ConfigMap",\n'
+        '    "metadata": {\n      "name": "cm"\n    }\n  }\n'
+        '}\n')
+
+
+def test_parse_combine_prints_conftests_combined_input(repo: Path) -> None:
+    """conftest parser/format.go FormatCombined: tab-indented {path, contents} by path,
+    then fmt.Println's newline after format()'s: the text ends in an empty line."""
+    done = kfix("parse", "--combine", "deploy/web.yaml", "deploy/cm.yaml", cwd=repo)
+    clean(done)
+    assert done.stdout == (
+        '[\n'
+        '\t{\n\t\t"path": "deploy/cm.yaml",\n\t\t"contents": {\n'
+        '\t\t\t"apiVersion": "v1",\n\t\t\t"kind": "ConfigMap",\n'
+        '\t\t\t"metadata": {\n\t\t\t\t"name": "cm"\n\t\t\t}\n\t\t}\n\t},\n'
+        '\t{\n\t\t"path": "deploy/web.yaml",\n\t\t"contents": {\n'
+        '\t\t\t"apiVersion": "apps/v1",\n\t\t\t"kind": "Deployment",\n'
+        '\t\t\t"metadata": {\n\t\t\t\t"name": "web"\n\t\t\t}\n\t\t}\n\t}\n'
+        ']\n\n')
+
+
+def test_parse_writes_json_as_go_does(repo: Path) -> None:
+    write(repo / "odd.json", '{"b": "<a & b>", "a": 1e3, "c": 0.5}')
+    done = kfix("parse", "odd.json", cwd=repo)
+    assert done.stdout == '{\n  "a": 1000,\n  "b": "\\u003ca \\u0026 b\\u003e",\n  "c": 0.5\n}\n'
+
+
+def test_parse_stdin_with_a_parser_and_a_broken_file(repo: Path) -> None:
+    write(repo / "broken.yaml", "a: b: c\n")
+    done = kfix("parse", "--parser", "json", "-", "broken.yaml", stdin=PODS_JSON, cwd=repo)
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"-": [
+        {"kind": "Deployment", "metadata": {"name": "a"}},
+        {"kind": "Deployment", "metadata": {"name": "b"}}]}
+    assert done.stderr.startswith("kfix: error: broken.yaml:1: cannot parse")
+    clean(done)
