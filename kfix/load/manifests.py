@@ -303,7 +303,8 @@ def _parse_json(path: str, text: str) -> LoadedFile:
             return refuse(line + deep - 1, f"refused: nesting deeper than {MAX_DEPTH} levels")
         if isinstance(content, dict):
             try:
-                root = yaml.compose(text[start:end], Loader=_Loader)
+                root = yaml.compose(text if len(values) == 1 else text[start:end],
+                                    Loader=_Loader)
             except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
                 root = None
             documents.append(Document(path, index, line, content, LineMap(root, line - 1)))
