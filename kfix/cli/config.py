@@ -91,10 +91,13 @@ def read(path: str) -> Config:
     if loaded.problems:
         problem = loaded.problems[0]
         raise KfixError(problem.message, path, problem.line)
-    settings = loaded.documents[0].content if loaded.documents else {}
-    if loaded.text.strip() and not loaded.documents:
+    if loaded.documents:
+        return Config(path, loaded.documents[0].content)
+    import yaml
+
+    if yaml.safe_load(loaded.text) is not None:  # a list or a scalar; comments alone are fine
         raise KfixError("settings must be a mapping of flag names to values", path)
-    return Config(path, settings)
+    return Config(path, {})
 
 
 def _toml(path: str) -> dict[str, Any]:

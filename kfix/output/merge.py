@@ -71,4 +71,7 @@ def _merge_fix(reports: list[dict[str, Any]]) -> tuple[str, int]:
     unfixed = any(f["status"] != FIXED and f["outcome"] == FAILURE for f in findings)
     code = 2 if problems else 1 if unfixed else 0
     report = {"findings": findings, "files": files, "problems": problems, "summary": summary}
+    chosen = {r["policies"] for r in reports if "policies" in r}
+    if len(chosen) == 1:  # the policies kfix chose, when the runs agree on them
+        report["policies"] = chosen.pop()
     return json.dumps(report, indent=2) + "\n", code

@@ -200,6 +200,13 @@ def test_a_broken_file_is_one_error_line_with_its_place(
     assert "Traceback" not in done.output
 
 
+def test_a_file_of_comments_alone_sets_nothing(here: Path) -> None:
+    write(here / "kfix.yaml", "# nothing yet\n")
+    done = run("scan", "pod.yaml")
+    assert done.exit_code == 1 and done.stderr == ""
+    assert done.stdout.startswith("FAIL - pod.yaml - main - p: no pods")
+
+
 def test_a_wrong_value_names_the_flag(here: Path) -> None:
     write(here / "conftest.toml", 'output = "yaml"\n')
     done = run("scan", "pod.yaml")
