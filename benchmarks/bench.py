@@ -1,14 +1,15 @@
 """kfix as users run it, on both corpus shapes, as ratios to parsing the same files.
 
 For each shape (`corpus`: ../shared/corpus as it is; `per-document`: the same documents
-one per file, see shapes.py) this times, as whole commands in this one run:
+one per file; `one-file`: 100,000 tiny documents in one file; see shapes.py) this
+times, as whole commands in this one run:
 - the baseline: PyYAML's C loader parsing every file (in process, no kfix);
 - `kfix scan -o FORMAT --jobs J` for every output format and J in --jobs;
 - `kfix fix --write -o json --jobs J` on a fresh copy of the shape.
 Each figure is the median of --repeat runs; peak memory is the largest resident set of
 the command's processes. Not a test: it prints numbers.
 
-Usage: python benchmarks/bench.py [--shapes corpus per-document] [--formats ...]
+Usage: python benchmarks/bench.py [--shapes corpus per-document one-file] [--formats ...]
                                   [--jobs 1 2] [--repeat 3] [--no-fix] [--corpus DIR]
 """
 
@@ -28,7 +29,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shapes import DEFAULT_CORPUS, per_document
+from shapes import DEFAULT_CORPUS, one_file, per_document
 
 from kfix.load import manifests
 from kfix.output.scan import REPORTS
@@ -69,7 +70,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
-    parser.add_argument("--shapes", nargs="+", default=["corpus", "per-document"])
+    parser.add_argument("--shapes", nargs="+", default=["corpus", "per-document", "one-file"],
+                        choices=["corpus", "per-document", "one-file"])
     parser.add_argument("--formats", nargs="+", default=sorted(REPORTS))
     parser.add_argument("--jobs", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--repeat", type=int, default=3)
@@ -81,7 +83,8 @@ def main() -> None:
     kfix = [sys.executable, "-m", "kfix"]
     rows: list[tuple[str, str, float, float, float]] = []
     for shape in args.shapes:
-        root = corpus if shape == "corpus" else per_document(corpus)
+        root = {"corpus": lambda: corpus, "per-document": lambda: per_document(corpus),
+                "one-file": one_file}[shape]()
         files = manifests.discover([str(root)])
         parse_seconds(files)  # warm the page cache
         baseline = statistics.median(parse_seconds(files) for _ in range(args.repeat))

@@ -7,6 +7,8 @@
   comments and formatting kept) is cut from its file at the document boundaries and
   written to `<path>.<n>.<ext>`; a file that does not parse is copied as it is, because
   real repositories have those too.
+- `one-file`: 100,000 tiny documents (ConfigMaps, Services and ServiceAccounts, a few
+  lines each) in one file, as `kubectl get -o yaml` dumps or generated bundles are.
 
 Usage: python benchmarks/shapes.py [CORPUS] [--out DIR]   (prints the generated folder)
 """
@@ -49,6 +51,29 @@ def per_document(corpus: Path, out: Path = DEFAULT_OUT) -> Path:
             destination.write_text(piece if piece.endswith("\n") else piece + "\n",
                                    encoding="utf-8", errors="surrogateescape")
     scratch.rename(target)
+    return target
+
+
+ONE_FILE_DOCUMENTS = 100_000
+_TINY = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{n}\n  namespace: team-{t}\n"
+    "data:\n  mode: fast\n  replicas: \"{n}\"\n",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-{n}\n  namespace: team-{t}\nspec:\n"
+    "  selector:\n    app: web-{n}\n  ports:\n  - port: 80\n    targetPort: 8080\n",
+    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner-{n}\n  namespace: team-{t}\n",
+)
+
+
+def one_file(out: Path = DEFAULT_OUT, count: int = ONE_FILE_DOCUMENTS) -> Path:
+    """A folder holding one file of `count` tiny documents, made once."""
+    target = out / f"one-file-{count}"
+    if not target.is_dir():
+        scratch = target.with_suffix(".partial")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        text = "---\n".join(_TINY[n % len(_TINY)].format(n=n, t=n % 50) for n in range(count))
+        (scratch / "bundle.yaml").write_text(text, encoding="utf-8")
+        scratch.rename(target)
     return target
 
 

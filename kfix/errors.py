@@ -64,3 +64,9 @@ class UsageError(KfixError):
 
 class WriteError(KfixError):
     """A patch that cannot be applied, or a file that cannot be written."""
+
+
+class SourceError(KfixError):
+    """A policy source that cannot be fetched, fails its checksum, or is refused (an
+    archive entry that would land outside its directory, a link out, a device file, too
+    much data)."""

@@ -69,6 +69,9 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+# what `--parser` may read every input as, whatever its name (conftest's flag)
+PARSERS = ("json", "yaml")
+
 # METADATA `custom.severity`, lowest first, and `custom.profile` with what each selects
 SEVERITIES = ("low", "medium", "high", "critical")
 PROFILES: Mapping[str, frozenset[str]] = {

@@ -8,6 +8,7 @@ pack from the first run, and the author edits from something that works.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from kfix.errors import UsageError
@@ -122,3 +123,16 @@ def new_policy(policy_id: str, root: str = ".") -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return list(files)
+
+
+def next_steps(policy_id: str, root: str = ".") -> list[tuple[str, str]]:
+    """What to do with a new policy, as (what, where): the file to edit, then commands
+    that run as they are from the working directory `root` was given from."""
+    base = Path(root)
+    policies, tests = str(base / "policies"), str(base / "rego_tests")
+    positive = str(base / "fixtures" / policy_id / "positive")
+    return [
+        ("edit", shlex.quote(str(base / "policies" / policy_id / "policy.rego"))),
+        ("test it", shlex.join(["kfix", "test", policies, tests, "--coverage"])),
+        ("scan with it", shlex.join(["kfix", "scan", "-p", policies, positive])),
+    ]

@@ -39,10 +39,10 @@ CONFTEST_FLAGS = frozenset({
     "all-namespaces", "combine", "data", "fail-on-warn", "ignore", "namespace", "no-color",
     "no-fail", "suppress-exceptions", "output", "parser", "policy", "stdin-filename",
     "capabilities", "rego-version", "trace", "strict", "show-builtin-errors",
-    "junit-hide-message", "github-hide-passed", "quiet", "config-file",
+    "junit-hide-message", "github-hide-passed", "quiet", "config-file", "update",
 })
 # conftest's settings kfix has no use for: a shared conftest.toml may hold them
-CONFTEST_ONLY = frozenset({"update", "tls", "proto-file-dirs"})
+CONFTEST_ONLY = frozenset({"tls", "proto-file-dirs"})
 _META_KEY = "kfix.config"
 _GIVEN_KEY = "kfix.config_file"  # `kfix -c FILE scan`, as `conftest -c FILE test`
 

@@ -34,8 +34,12 @@ def draft_command(policy_id: str, policy_paths: tuple[str, ...], fixtures: str |
     from kfix.author.draft import DraftOptions, draft
     from kfix.llm.client import ChatClient
     from kfix.output import ReportOptions
+    from kfix.pack.sources import parse
     from kfix.runner.scan import ScanOptions
 
+    if any(parse(path).kind != "local" for path in policy_paths):
+        raise click.UsageError("kfix draft writes beside the policy: give a local -p "
+                               "(`kfix pull` fetches one)")
     llm, use_cache = settings.llm(flags, needed_by="draft")
     assert llm is not None  # needed_by makes sure
     scan_options = (ScanOptions(policy_paths=policy_paths, all_namespaces=True)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kfix.cli import options, settings
+from kfix.cli import options, progress, settings
+from kfix.cli.progress import ProgressBar
 from kfix.model import DEFAULT_MAX_RISK, RISKS
 from kfix.output.fix import REPORTS
 from kfix.writer.files import WriteMode
@@ -96,13 +97,14 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     if output_dir:
         check_output_dir(output_dir, paths)
     llm, use_cache = settings.llm(flags, needed_by="--llm" if use_llm else "")
-    result = fix(paths, FixOptions(
-        scan=ScanOptions(**flags), fix_dirs=fix_dirs,
-        params=settings.params(assignments),
-        policy_ids=policy_ids, max_risk=max_risk, kube_version=kube_version,
-        server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
-        llm=llm if use_llm else None, use_cache=use_cache,
-    ))
+    with ProgressBar("fixing", progress.wanted() and not interactive) as bar:
+        result = fix(paths, FixOptions(
+            scan=ScanOptions(**flags), fix_dirs=fix_dirs,
+            params=settings.params(assignments),
+            policy_ids=policy_ids, max_risk=max_risk, kube_version=kube_version,
+            server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
+            llm=llm if use_llm else None, use_cache=use_cache,
+        ), bar)
 
     def confirm(change: FileChange) -> bool:  # on the terminal: stdout stays the report
         click.echo(unified_diff(change.path, change.before, change.after), nl=False, err=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES
+from kfix.model import ALL_PROFILES, PARSERS, PROFILES, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -48,7 +48,6 @@ combine = click.option("--combine", is_flag=True,
 CONFTEST_ONLY_PARSERS = ("cue", "cyclonedx", "dockerfile", "dotenv", "edn", "groovy", "hcl1",
                          "hcl2", "hocon", "ignore", "ini", "jsonc", "jsonnet", "nginx",
                          "properties", "spdx", "textproto", "toml", "vcl", "xml")
-PARSERS = ("json", "yaml")  # kfix.load.manifests.PARSERS, without importing the loader
 
 
 class ParserType(click.Choice):  # type: ignore[type-arg]
@@ -67,14 +66,15 @@ class ParserType(click.Choice):  # type: ignore[type-arg]
 
 parser = click.option(
     "--parser", type=ParserType(), default=None,
-    help="Read every input as this (default: by suffix, .json as JSON, the rest and stdin "
-         "as YAML). conftest's other parsers (toml, hcl2, dockerfile, ...) are not "
-         "available.")
+    help="Read every input as this, whatever its name (conftest's flag). Default: .json "
+         "files as JSON, the rest (and stdin) as YAML. conftest's other parsers (toml, "
+         "hcl2, dockerfile, ...) kfix does not have.")
 stdin_filename = click.option(
     "--stdin-filename", default="", metavar="NAME",
     help="Name standard input (`-`) by this in every output.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-                    help="Worker processes; output is identical to --jobs 1.")
+                    help="Processes to scan or fix in (this one and JOBS-1 workers); output is "
+                         "identical to --jobs 1.")
 
 
 if TYPE_CHECKING:  # generic in click's stubs and newer releases, not in click 8.1
@@ -105,11 +105,21 @@ shard = click.option(
 
 policy_paths = click.option(
     "-p", "--policy", "policy_paths", multiple=True,
-    help="Policy file or directory (repeatable). Default: kfix's built-in pack.")
+    help="Policy file or directory, or a source to fetch: git::URL, an archive or file "
+         "URL, oci://REF (repeatable; see README, Sharing policies). Default: ./policy "
+         "where it exists (scan and fix, as conftest), else kfix's built-in pack.")
+PULL_DIRECTORY = "policy"  # conftest's
+pull_directory = click.option(
+    "-p", "--policy", "directory", default=PULL_DIRECTORY, show_default=True,
+    type=click.Path(file_okay=False), help="Directory to download the policies to.")
+update = click.option(
+    "-u", "--update", "update_urls", multiple=True, metavar="URL",
+    help="Download policies from URL into the first policy path (default: ./policy) before "
+         "running, replacing files of the same name (repeatable).")
 namespaces = click.option(
     "-n", "--namespace", "namespaces", multiple=True,
-    help="Namespace to test, glob allowed (repeatable). Default: main, or every namespace "
-         "of the built-in pack.")
+    help="Namespace to test, glob allowed (repeatable). Default: main and kfix.policies.* "
+         "(the packages `kfix policy new` writes), or every namespace of the built-in pack.")
 all_namespaces = click.option("--all-namespaces", is_flag=True, help="Test every namespace.")
 gatekeeper_paths = click.option(
     "--gatekeeper", "gatekeeper_paths", multiple=True, type=click.Path(exists=True),

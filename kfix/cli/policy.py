@@ -55,11 +55,20 @@ def show_command(policy_id: str, policy_paths: tuple[str, ...], fixtures: str | 
 @click.option("--root", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Repository root holding policies/, rego_tests/ and fixtures/.")
 def new_command(policy_id: str, root: str) -> None:
-    """Scaffold a working policy: Rego, fix, unit tests, fixtures and a fix pair."""
-    from kfix.author.scaffold import new_policy
+    """Scaffold a working policy: Rego, fix, unit tests, fixtures and a fix pair.
+
+    Its package is kfix.policies.<id with _ for ->, a namespace `kfix scan -p` tests
+    without --namespace, as it does main.
+    """
+    from kfix.author.scaffold import new_policy, next_steps
 
     for path in new_policy(policy_id, root):
         click.echo(f"created {path}")
+    click.echo("\nnext steps:")
+    steps = next_steps(policy_id, root)
+    width = max(len(what) for what, _ in steps)
+    for what, command in steps:
+        click.echo(f"  {what:<{width}}  {command}")
 
 
 @click.command("doc")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from kfix.cli import options, progress
+from kfix.cli import options, progress, pull
 from kfix.cli.progress import ProgressBar
 from kfix.output.scan import REPORTS
 
@@ -18,6 +18,7 @@ from kfix.output.scan import REPORTS
 @options.parser
 @options.stdin_filename
 @options.policies
+@options.update
 @options.output(REPORTS, default="stdout")
 @click.option("--fail-on-warn", is_flag=True,
               help="Exit 1 on warnings, 2 on failures (conftest's codes).")
@@ -34,7 +35,8 @@ from kfix.output.scan import REPORTS
                    "still counts them).")
 def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
                  quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
-                 junit_hide_message: bool, github_hide_passed: bool, **settings: Any) -> None:
+                 junit_hide_message: bool, github_hide_passed: bool,
+                 update_urls: tuple[str, ...], **settings: Any) -> None:
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
@@ -50,6 +52,7 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
 
     if not paths:
         raise click.UsageError("give at least one file, directory or - for stdin")
+    settings["policy_paths"] = pull.update(update_urls, settings["policy_paths"])
     with ProgressBar("scanning", progress.wanted(quiet)) as bar:
         result = scan(paths, ScanOptions(trace=trace, **settings), bar)
     for note in result.notes:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kfix.cache import cache_dir
 from kfix.cli import config
 from kfix.cli.options import LLM_FLAGS
 
@@ -36,9 +37,7 @@ def llm(flags: dict[str, Any], needed_by: str = "") -> tuple[LlmConfig | None, b
 
     given = {name: flags.pop(name) for name in LLM_FLAGS}
     use_cache = not flags.pop("no_cache")
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                         "kfix", "llm")
-    config_section = {"cache_dir": cache, **config.current().section("llm")}
+    config_section = {"cache_dir": str(cache_dir("llm")), **config.current().section("llm")}
     found = LlmConfig.load(flags=given, environ=os.environ, config=config_section)
     if needed_by and found is None:
         raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "

@@ -8,14 +8,15 @@ from typing import Any
 
 import click
 
-from kfix.cli import options
+from kfix.cli import options, pull
 from kfix.output.test import REPORTS
 
 OPA_TEST_ERROR_EXIT = 1  # opa test exits 1 when policies do not load, 2 when tests fail
 
 
 @click.command("test")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1)
+@options.update
 @options.data_paths
 @options.rego_version
 @options.engine
@@ -33,13 +34,15 @@ OPA_TEST_ERROR_EXIT = 1  # opa test exits 1 when policies do not load, 2 when te
               help="Exit 2 when fix coverage (fixable policies with positive and negative "
                    "fixtures, a fragment and a fix pair) is below this percentage.")
 @options.output(REPORTS, default="pretty")
-def test_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverage: bool,
+def test_command(paths: tuple[str, ...], update_urls: tuple[str, ...], run: str | None,
+                 verbose: bool, coverage: bool,
                  threshold: float | None, fixtures: str | None, fix_threshold: float | None,
                  output: str, **settings: Any) -> None:
     """Run Rego unit tests, as `opa test` does.
 
     PATHS are .rego files or directories (searched recursively, `*_test.rego`
-    included); default: the current directory. Every rule named `test_*` is a test
+    included), or sources to fetch as -p takes them; default: the current directory
+    (with --update: ./policy). Every rule named `test_*` is a test
     that passes when it is true; `todo_*` rules are skipped. Loading is scan's:
     --rego-version v0 converts, and conftest's builtins (parse_config, ...) exist.
     Each policy with a directory under --fixtures is also checked against its
@@ -63,7 +66,7 @@ def test_command(paths: tuple[str, ...], run: str | None, verbose: bool, coverag
             re.compile(run)
         except re.error as exc:
             raise click.BadParameter(str(exc), param_hint="--run") from None
-    result = run_policy_tests(paths, TestOptions(
+    result = run_policy_tests(pull.update(update_urls, paths), TestOptions(
         scan=ScanOptions(**settings), run=run, coverage=coverage or threshold is not None,
         fixtures=fixtures, fix_coverage=fix_threshold is not None,
     ))

@@ -11,7 +11,7 @@ from kfix.output.verify import REPORTS
 
 
 @click.command("verify")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1)
 @options.run
 @options.verbose
 @options.coverage
@@ -25,12 +25,12 @@ def verify_command(paths: tuple[str, ...], run: str | None, verbose: bool, cover
     """Run Gatekeeper test suites, as `gator verify` does.
 
     PATHS are Suite files (test.gatekeeper.sh/v1alpha1) or directories searched
-    recursively for them. Each test loads its ConstraintTemplate and Constraint (paths
-    relative to the suite); `invalid: true` expects the template's schema to reject
-    the constraint. Each case reviews one object (or AdmissionReview) with its
-    inventory and checks its assertions: `violations: yes | no | N`, counting only
-    violations whose message matches `message` when given; a case without assertions
-    expects no violation.
+    recursively for them, or sources to fetch as scan's -p takes them. Each test
+    loads its ConstraintTemplate and Constraint (paths relative to the suite);
+    `invalid: true` expects the template's schema to reject the constraint. Each case
+    reviews one object (or AdmissionReview) with its inventory and checks its
+    assertions: `violations: yes | no | N`, counting only violations whose message
+    matches `message` when given; a case without assertions expects no violation.
 
     Exit codes: 0 everything run passes; 1 a suite, test or case fails; 2 files under
     PATHS that cannot be read or parsed, and usage errors; 130 interrupted.

@@ -78,12 +78,22 @@ def builtins(policy_files: Iterable[str]) -> dict[str, Callable[..., Any]]:
                     return candidate
         return Path(path)
 
-    def parse_config_file(path: str) -> Any:
-        file = resolve(path)
+    def parse_file(file: Path) -> Any:
         return parse_config(file.suffix.lstrip(".").lower(), file.read_text("utf-8"))
 
+    def parse_config_file(path: str) -> Any:
+        return parse_file(resolve(path))
+
     def parse_combined_config_files(paths: Sequence[str]) -> list[dict[str, Any]]:
-        return [{"path": path, "contents": parse_config_file(path)} for path in paths]
+        """conftest's CombineConfigurations: one {path, contents} per document (a file
+        that parses to a list, such as a YAML stream, gives one per item), sorted by the
+        path it was read from."""
+        combined = []
+        for file in map(resolve, paths):
+            contents = parse_file(file)
+            items = contents if isinstance(contents, list) else [contents]
+            combined += [{"path": str(file), "contents": item} for item in items]
+        return sorted(combined, key=lambda entry: entry["path"])
 
     return {
         "parse_config": parse_config,

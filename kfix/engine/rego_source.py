@@ -348,10 +348,13 @@ def _metadata_blocks(comments: tuple[Token, ...]) -> list[tuple[int, int, str]]:
     return blocks
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 0.6 s less a run
+
+
 def _annotation(line: int, target_line: int, is_package: bool, text: str) -> Annotation:
     scope = "package" if is_package else "rule"
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         return Annotation(line, target_line, scope, {}, str(exc))
     if data is None:

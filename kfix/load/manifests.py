@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import gc
+import heapq
 import json
 import math
 import os
@@ -145,33 +146,47 @@ def discover(paths: Sequence[str], ignore: str | None = None) -> list[str]:
         if path == STDIN:
             found.setdefault(STDIN, STDIN)
         elif os.path.isdir(path):
-            for name in sorted(_walk(path, pattern)):
-                found.setdefault(os.path.realpath(name), name)
+            for name, real in sorted(_walk(path, pattern)):
+                found.setdefault(real, name)
         elif not (pattern and pattern.search(path)):
             found.setdefault(os.path.realpath(path), path)
     return list(found.values())
 
 
-def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[str]:
-    """Manifest files under root; symlinked directories are followed, each real
-    directory once (a link back up the tree is not a loop). A directory that cannot be
-    listed is yielded as a path of its own, so reading it reports why."""
+def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[tuple[str, str]]:
+    """(path, real path) of the manifest files under root; symlinked directories are
+    followed, each real directory once (a link back up the tree is not a loop). A
+    directory that cannot be listed is yielded as a path of its own, so reading it
+    reports why. Directories are taken breadth first, by name within a level, so a real
+    directory reached by several paths is listed under the shortest, the first by name.
+    Only symlinks cost a realpath: any other entry's real path is its real directory's
+    joined with its name."""
     visited: set[str] = set()
-    unlistable: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(
-        root, followlinks=True, onerror=lambda exc: unlistable.append(exc.filename)
-    ):
-        real = os.path.realpath(dirpath)
+    pending = [(0, root, os.path.realpath(root))]
+    while pending:
+        depth, directory, real = heapq.heappop(pending)
         if real in visited:
-            dirnames[:] = []
             continue
         visited.add(real)
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
-                yield path
-    yield from unlistable
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            yield directory, real
+            continue
+        for entry in entries:
+            try:
+                is_directory = entry.is_dir()
+                linked = entry.is_symlink()
+            except OSError:
+                is_directory = linked = False
+            path = entry.path
+            real_path = os.path.realpath(path) if linked else os.path.join(real, entry.name)
+            if is_directory:
+                if not entry.name.startswith("."):
+                    heapq.heappush(pending, (depth + 1, path, real_path))
+            elif entry.name.endswith(MANIFEST_SUFFIXES) and not (pattern and pattern.search(path)):
+                yield path, real_path
 
 
 @dataclass(frozen=True)
@@ -182,9 +197,6 @@ class Reading:
 
     parser: str | None = None
     stdin_name: str = ""
-
-
-PARSERS = ("json", "yaml")
 
 
 def read(path: str, reading: Reading = Reading()) -> LoadedFile:

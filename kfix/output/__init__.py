@@ -26,6 +26,8 @@ class ReportOptions:
     junit_hide_message: bool = False
     github_hide_passed: bool = False  # github: no group for a file and namespace that passed
     verbose: bool = False  # test and verify: list what passed too
+    # what relative input paths are relative to, SARIF's %SRCROOT%; "": the process's
+    working_directory: str = ""
 
 
 class Report(Protocol[R]):

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kfix.model import PolicyEntry
+from kfix.pack import sources
 from kfix.pack.policies import FRAGMENT_NAME, PolicySet, bundled_policy_dir, load_policies
 
 
 def catalog(policy_paths: Sequence[str] = (), fixtures: str | None = None) -> list[PolicyEntry]:
     """Every annotated policy under the paths (default: the built-in pack), sorted by id."""
-    paths = list(policy_paths) or [str(bundled_policy_dir())]
+    paths = list(sources.resolve(policy_paths)) or [str(bundled_policy_dir())]
     return entries(load_policies(paths), fixtures or fixtures_beside(paths))
 
 

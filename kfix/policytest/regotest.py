@@ -21,6 +21,7 @@ from kfix.engine.lint import LintOptions
 from kfix.errors import EvalError, KfixError
 from kfix.evaluate.split import SPLIT_ROOT, split_modules, split_name
 from kfix.model import ERROR, FAILED, PASSED, SKIPPED, TestCase, TestRunResult
+from kfix.pack import sources
 from kfix.pack.catalog import fixtures_beside
 from kfix.pack.policies import PolicySet, load_policies
 from kfix.policytest.coverage import coverage_of
@@ -61,6 +62,7 @@ def run_policy_tests(paths: Sequence[str],
                      options: TestOptions = TestOptions()) -> TestRunResult:
     """`kfix test`: the Rego unit tests under `paths`, then each policy's fixtures when a
     fixture directory exists (or fix coverage is asked for)."""
+    paths = sources.resolve(paths)
     result = run_tests(paths, options)
     root = options.fixtures or fixtures_beside(paths)
     if not (os.path.isdir(root) or options.fix_coverage):

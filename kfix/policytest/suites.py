@@ -45,6 +45,7 @@ from kfix.model import (
     TestResult,
     VerifyResult,
 )
+from kfix.pack import sources
 from kfix.policytest.coverage import coverage_of
 
 SUITE_API = "test.gatekeeper.sh/v1alpha1"
@@ -108,7 +109,7 @@ def find_suites(paths: Sequence[str]) -> tuple[list[Document], list[Problem]]:
 def verify(paths: Sequence[str], options: VerifyOptions = VerifyOptions()) -> VerifyResult:
     started = time.perf_counter()
     runner = _Runner(Filter(options.run), options)
-    documents, problems = find_suites(paths)
+    documents, problems = find_suites(sources.resolve(paths))
     suites = tuple(runner.suite(doc) for doc in documents)
     coverage = None
     if options.coverage:

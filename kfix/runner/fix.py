@@ -10,7 +10,7 @@ import gc
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from kfix.model import (
     Problem,
     Resolution,
 )
+from kfix.pack import sources
 from kfix.patch.dry_run import ServerDryRun
 from kfix.patch.evidence import Bindings
 from kfix.patch.fragments import Fragments
@@ -39,7 +40,9 @@ from kfix.patch.loop import DocumentState, FixLoop
 from kfix.patch.schema import DEFAULT_KUBE_VERSION, SchemaValidator
 from kfix.runner.pool import chunks, in_workers, shard
 from kfix.runner.scan import (
+    Progress,
     ScanOptions,
+    Tracker,
     default_policies,
     evaluator,
     gatekeeper_library,
@@ -66,28 +69,35 @@ class FixOptions:
     max_risk: str = DEFAULT_MAX_RISK  # riskier fixes are verified and only suggested
 
 
-def fix(paths: Sequence[str], options: FixOptions = FixOptions()) -> FixResult:
-    """Detect, patch, verify, and return the new text of every file that changes.
+def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
+        progress: Progress | None = None) -> FixResult:
+    """Detect, patch, verify, and return the new text of every file that changes;
+    `progress` hears how far the run is after each chunk of files.
 
     Writes nothing: `kfix.writer` writes what the result says, as the user asked.
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
     scan_options, chosen = default_policies(options.scan)
-    return replace(_fix(paths, replace(options, scan=scan_options)), policy_set=chosen)
+    fetched = sources.resolve(scan_options.policy_paths)
+    options = replace(options, scan=replace(scan_options, policy_paths=fetched))
+    return replace(_fix(paths, options, progress), policy_set=chosen)
 
 
-def _fix(paths: Sequence[str], options: FixOptions) -> FixResult:
+def _fix(paths: Sequence[str], options: FixOptions, progress: Progress | None) -> FixResult:
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
+    tracker = Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
-        return _fix_together(files, options)
+        return _told(tracker, _fix_together(files, options))
     # every chunk needs the bindings of all the inputs, not only of its own files
     work = (options, _bindings(files))
     if options.scan.jobs <= 1:  # chunk by chunk, so only one chunk's node trees are held
         with _fixer(*work) as fixer:
-            parts = [fixer(chunk) for chunk in chunks(files, _in_process_chunks(files))]
+            parts = [_told(tracker, fixer(chunk))
+                     for chunk in chunks(files, _in_process_chunks(files))]
     else:
-        parts = in_workers(_fix_chunk, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB)
+        parts = in_workers(_fixer_for, files, options.scan.jobs, work, per_job=CHUNKS_PER_JOB,
+                           done=lambda _chunk, part: _told(tracker, part))
     timings: dict[str, float] = {}
     for part in parts:
         for stage, seconds in part.timings.items():
@@ -101,6 +111,11 @@ def _fix(paths: Sequence[str], options: FixOptions) -> FixResult:
         documents=sum(p.documents for p in parts),
         timings=timings,
     )
+
+
+def _told(tracker: Tracker, part: FixResult) -> FixResult:
+    tracker.add(part.files, part.documents, len(part.resolutions))
+    return part
 
 
 # chunks per worker process: the cost of fixing a file is not its size (a CRD has
@@ -133,17 +148,8 @@ def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
             return fixer(files, loaded)
 
 
-# a worker process's fixer, set up for its first chunk and kept for the others
-_worker: tuple[ExitStack, Fixer] | None = None
-
-
-def _fix_chunk(files: Sequence[str], work: tuple[FixOptions, Bindings]) -> FixResult:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    if _worker is None:
-        stack = ExitStack()
-        _worker = (stack, stack.enter_context(_fixer(*work)))
-    return _worker[1](files)
+def _fixer_for(work: tuple[FixOptions, Bindings]) -> AbstractContextManager[Fixer]:
+    return _fixer(*work)
 
 
 def _fixable(loaded: Sequence[manifests.LoadedFile]) -> list[Document]:

@@ -1,4 +1,5 @@
-"""One process pool for scan and fix: files cut into contiguous chunks of similar size.
+"""One process pool for scan and fix: files cut into contiguous chunks of similar size,
+shared out among this process and the workers as each becomes free.
 
 Workers are spawned, never forked: the embedded Go runtime hangs in a forked child.
 Chunks are contiguous, so concatenating the workers' results keeps the files' order.
@@ -8,29 +9,91 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+Opts = TypeVar("Opts")
+# What a process needs to do chunks of work: `setup(options)` opens it (an engine, the
+# policies, ...) and gives the function that does one chunk with it.
+Setup = Callable[[Opts], AbstractContextManager[Callable[[Sequence[str]], T]]]
 
 
-def in_workers(work: Callable[[Sequence[str], Any], T], files: Sequence[str], jobs: int,
-               options: Any, *, per_job: int = 1,
-               done: Callable[[Sequence[str], T], None] | None = None) -> list[T]:
-    """`work(chunk, options)` for chunks of `files`, in up to `jobs` processes: `per_job`
-    chunks a process (more chunks balance the load and report progress more often; `work`
-    keeps its set-up between the chunks of one process). `done(chunk, result)` is called
-    in this process as each chunk finishes; the results come back in file order."""
+def in_workers(setup: Setup[Opts, T], files: Sequence[str], jobs: int, options: Opts, *,
+               per_job: int = 1,
+               done: Callable[[Sequence[str], T], object] | None = None) -> list[T]:
+    """Chunks of `files`, done in `jobs` processes: this one and `jobs - 1` spawned
+    workers, each set up once by `setup(options)` and kept for all its chunks. This
+    process sets itself up while the workers start, so `--jobs 2` pays for no idle one.
+    `per_job` chunks a process: more even out the load and report progress more often.
+    `done(chunk, result)` is called here as each chunk finishes; the results come back
+    in file order."""
     pieces = chunks(files, min(len(files), jobs * per_job))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pieces)), mp_context=context) as pool:
-        futures = {pool.submit(work, piece, options): piece for piece in pieces}
+    results: dict[int, T] = {}
+
+    def finished(index: int, result: T) -> None:
+        results[index] = result
         if done is not None:
-            for future in as_completed(futures):
-                done(futures[future], future.result())
-        return [future.result() for future in futures]
+            done(pieces[index], result)
+
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(jobs - 1, len(pieces) - 1))
+    lock = threading.Lock()
+    waiting = iter(range(len(pieces)))
+    sent: list[tuple[int, Future[T]]] = []
+    stopped = False
+
+    def take() -> int | None:
+        with lock:
+            return None if stopped else next(waiting, None)
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def send(_finished: object = None) -> None:
+            """The next chunk to a worker, as soon as one is free (a done-callback)."""
+            with lock:
+                index = None if stopped else next(waiting, None)
+                if index is None:
+                    return
+                future = pool.submit(_in_worker, setup, pieces[index], options)
+                sent.append((index, future))
+            future.add_done_callback(send)
+
+        def collect(*, block: bool) -> None:
+            with lock:
+                pending = [(i, f) for i, f in sent if i not in results and (block or f.done())]
+            for index, future in pending:
+                finished(index, future.result())
+
+        try:
+            for _ in range(workers):
+                send()
+            with setup(options) as here:
+                while (index := take()) is not None:
+                    finished(index, here(pieces[index]))
+                    collect(block=False)
+            collect(block=True)
+        finally:
+            with lock:
+                stopped = True
+    return [results[index] for index in range(len(pieces))]
+
+
+# a worker process's set-up, made for its first chunk and kept for the others
+_kept: tuple[ExitStack, Callable[[Sequence[str]], Any]] | None = None
+
+
+def _in_worker(setup: Setup[Opts, T], piece: Sequence[str], options: Opts) -> T:
+    global _kept
+    if _kept is None:
+        stack = ExitStack()
+        _kept = (stack, stack.enter_context(setup(options)))
+    result: T = _kept[1](piece)
+    return result
 
 
 def chunks(files: Sequence[str], jobs: int) -> list[list[str]]:

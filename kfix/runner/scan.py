@@ -10,7 +10,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
@@ -20,17 +20,29 @@ from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
 from kfix.load import data_files, manifests
-from kfix.model import ALL_PROFILES, PROFILES, SEVERITIES, Document, PolicyInfo, ScanResult
+from kfix.model import (
+    ALL_PROFILES,
+    PROFILES,
+    SEVERITIES,
+    Document,
+    PolicyInfo,
+    Problem,
+    ScanResult,
+)
+from kfix.pack import sources
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
 from kfix.runner.pool import in_workers, shard
 
 COMBINED = "Combined"
+# the namespaces of user policies tested without -n: conftest's, and the packages of
+# policies written as the pack's are (`kfix policy new` scaffolds kfix.policies.<id>)
+DEFAULT_NAMESPACES = ("main", "kfix.policies.*")
 
 
 @dataclass(frozen=True)
 class ScanOptions:
     policy_paths: tuple[str, ...] = ()  # none: ./policy if it exists, else the bundled pack
-    namespaces: tuple[str, ...] = ()  # globs; none: "main" for user policies
+    namespaces: tuple[str, ...] = ()  # globs; none: DEFAULT_NAMESPACES for user policies
     all_namespaces: bool = False
     data_paths: tuple[str, ...] = ()
     combine: bool = False
@@ -67,28 +79,30 @@ Progress = Callable[[int, int, int, int], None]
 
 
 @dataclass
-class _Tracker:
+class Tracker:
+    """How far a run is, told to its Progress as files finish."""
+
     total: int
     report: Progress | None
     files: int = 0
     documents: int = 0
     findings: int = 0
 
+    def add(self, files: int, documents: int, findings: int) -> None:
+        self.files += files
+        self.documents += documents
+        self.findings += findings
+        if self.report is not None:
+            self.report(self.files, self.total, self.documents, self.findings)
+
     def done(self, files: int, evaluation: Evaluation, *, counted: bool = False) -> None:
         """Files finished; their documents were already `answered` when `counted`."""
-        self.files += files
-        self.documents += 0 if counted else evaluation.documents
-        self.findings += sum(len(r.failures) + len(r.warnings) for r in evaluation.results)
-        self._tell()
+        self.add(files, 0 if counted else evaluation.documents,
+                 sum(len(r.failures) + len(r.warnings) for r in evaluation.results))
 
     def answered(self, documents: int) -> None:
         """Documents evaluated inside a file: a long file moves the bar too."""
-        self.documents += documents
-        self._tell()
-
-    def _tell(self) -> None:
-        if self.report is not None:
-            self.report(self.files, self.total, self.documents, self.findings)
+        self.add(0, documents, 0)
 
 
 # conftest's default `-p`: a directory `policy` where the command runs
@@ -113,10 +127,11 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
     """Evaluate every manifest under `paths` against the policies `options` names;
     `progress` hears how far the run is after each file (or batch of files)."""
     options, chosen = default_policies(options)
+    options = replace(options, policy_paths=sources.resolve(options.policy_paths))
     policies = policy_set(options)
     library = gatekeeper_library(options)
     files = shard(manifests.discover(paths, options.ignore), options.shard)
-    tracker = _Tracker(len(files), progress)
+    tracker = Tracker(len(files), progress)
     if single_process(options, files):
         evaluation = _scan_files(policies, files, options, library, tracker)
     else:
@@ -128,7 +143,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
         problems=tuple(problems),
         prints=tuple(evaluation.prints),
         policies={**policies.by_id, **(library.policies() if library else {})},
-        notes=library.notes if library else (),
+        notes=(*_unqueried(policies, options), *(library.notes if library else ())),
         files=len(files),
         documents=evaluation.documents,
         timings=evaluation.timings,
@@ -155,15 +170,34 @@ def gatekeeper_library(options: ScanOptions) -> Library | None:
 
 
 def _namespaces(policies: PolicySet, options: ScanOptions) -> tuple[str, ...]:
+    chosen = _named(policies, options)
+    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+
+
+def _named(policies: PolicySet, options: ScanOptions) -> list[str]:
+    """The namespaces -n, --all-namespaces or the defaults name."""
     available = policies.namespaces
     if not options.policy_paths and not options.namespaces:  # the pack, minus its libraries
-        chosen = [ns for ns in available if policies.rules([ns])]
-    elif options.all_namespaces:
-        chosen = available
+        return [ns for ns in available if policies.rules([ns])]
+    if options.all_namespaces:
+        return available
+    patterns = options.namespaces or DEFAULT_NAMESPACES
+    return [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
+
+
+def _unqueried(policies: PolicySet, options: ScanOptions) -> tuple[Problem, ...]:
+    """conftest's "no policies found", as a note: policies that loaded, none of whose
+    deny, violation or warn rules is in a namespace the run tests."""
+    if not options.policy_paths or policies.rules(_named(policies, options)):
+        return ()
+    with_rules = [ns for ns in policies.namespaces if policies.rules([ns])]
+    if with_rules:
+        tested = ", ".join(options.namespaces or DEFAULT_NAMESPACES)
+        why = (f"no policies found in namespace {tested} (their rules are in "
+               f"{', '.join(with_rules)}): choose them with --namespace or --all-namespaces")
     else:
-        patterns = options.namespaces or ("main",)
-        chosen = [ns for ns in available if any(fnmatch.fnmatchcase(ns, p) for p in patterns)]
-    return tuple(ns for ns in chosen if _selected(policies.annotated.get(ns), options))
+        why = "no policies found: no package has a deny, violation or warn rule"
+    return (Problem(", ".join(options.policy_paths), 0, why),)
 
 
 def _selected(policy: PolicyInfo | None, options: ScanOptions) -> bool:
@@ -231,7 +265,7 @@ def loaded_files(files: Sequence[str],
 
 
 def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
-                library: Library | None, tracker: _Tracker) -> Evaluation:
+                library: Library | None, tracker: Tracker) -> Evaluation:
     started = time.perf_counter()
     with evaluator(policies, options) as (engine, plan):
         setup = time.perf_counter() - started
@@ -247,7 +281,7 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
 
 
 def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
-                    tracker: _Tracker | None = None) -> Evaluation:
+                    tracker: Tracker | None = None) -> Evaluation:
     """File by file, so only the documents being evaluated are held in memory: a window
     of files holding at least one engine batch of documents."""
     evaluation = Evaluation()
@@ -272,7 +306,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
 
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
-               options: ScanOptions, tracker: _Tracker | None = None) -> Evaluation:
+               options: ScanOptions, tracker: Tracker | None = None) -> Evaluation:
     """The window's documents and node trees hold no cycles: frozen, the cyclic collector
     stops walking them while evaluation allocates (a file of 100,000 documents: 3x)."""
     gc.freeze()
@@ -326,33 +360,29 @@ def _combined(files: Sequence[tuple[str, Sequence[Document]]]) -> Document:
 
 
 def _scan_parallel(files: Sequence[str], options: ScanOptions, jobs: int,
-                   tracker: _Tracker) -> Evaluation:
+                   tracker: Tracker) -> Evaluation:
     merged = Evaluation()
-    for part in in_workers(_scan_chunk, files, jobs, options, per_job=CHUNKS_PER_JOB,
+    for part in in_workers(_scanner, files, jobs, options, per_job=CHUNKS_PER_JOB,
                            done=lambda chunk, part: tracker.done(len(chunk), part)):
         merged.merge(part)
     return merged
 
 
-# chunks per worker process: enough to even out slow and fast files, few enough that
-# pickling the results back stays cheap
+# chunks per process: enough to even out slow and fast files, few enough that pickling
+# the results back stays cheap
 CHUNKS_PER_JOB = 8
-# a worker process's policies, engine and plan, set up for its first chunk and kept
-_worker: tuple[ExitStack, Engine, Plan] | None = None
 
 
-def _scan_chunk(files: Sequence[str], options: ScanOptions) -> Evaluation:
-    """One chunk, in a worker process of this run."""
-    global _worker
-    started = time.perf_counter()
-    if _worker is None:
-        stack = ExitStack()
-        engine, plan = stack.enter_context(evaluator(policy_set(options), options))
-        _worker = (stack, engine, plan)
-    _stack, engine, plan = _worker
-    setup = time.perf_counter() - started
-    evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
-    evaluation.time("setup", setup)
-    evaluation.time("evaluate", time.perf_counter() - started - setup
-                    - evaluation.timings.get("load", 0.0))
-    return evaluation
+@contextmanager
+def _scanner(options: ScanOptions) -> Iterator[Callable[[Sequence[str]], Evaluation]]:
+    """The policies, engine and plan of one process of a parallel run, and what scans one
+    chunk of files with them."""
+    with evaluator(policy_set(options), options) as (engine, plan):
+        def scan_chunk(files: Sequence[str]) -> Evaluation:
+            started = time.perf_counter()
+            evaluation = _scan_streaming(engine, plan, files, replace(options, jobs=1))
+            evaluation.time("evaluate", time.perf_counter() - started
+                            - evaluation.timings.get("load", 0.0))
+            return evaluation
+
+        yield scan_chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,45 @@ def test_kfix_test_passes_it_with_full_coverage(scaffolded: Path, monkeypatch: p
     report = json.loads(result.output)
     assert report["counts"]["passed"] == 5 and report["coverage"]["percent"] == 100
     assert report["fixtures"]["failed"] == 0 and report["fix_coverage"]["percent"] == 100
+
+
+def test_it_prints_next_steps_that_run_as_printed(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["policy", "new", "team-label", "--root", "my repo"])
+    assert result.exit_code == 0, result.output
+    created, steps = result.output.split("\nnext steps:\n")
+    assert created.splitlines()[0] == "created my repo/policies/team-label/policy.rego"
+    assert steps.splitlines() == [
+        "  edit          'my repo/policies/team-label/policy.rego'",
+        "  test it       kfix test 'my repo/policies' 'my repo/rego_tests' --coverage",
+        "  scan with it  kfix scan -p 'my repo/policies' 'my repo/fixtures/team-label/positive'",
+    ]
+    commands = [shlex.split(line[len("  scan with it  "):]) for line in steps.splitlines()[1:]]
+    assert all(command[0] == "kfix" for command in commands)
+    tested = CliRunner().invoke(cli, commands[0][1:])
+    assert tested.exit_code == 0, tested.output
+    assert "100.00%" in tested.output
+    scanned = CliRunner().invoke(cli, commands[1][1:])
+    assert scanned.exit_code == 1, scanned.output
+    assert scanned.output.splitlines()[-1] == (
+        "1 test, 0 passed, 0 warnings, 1 failure, 0 exceptions"
+    )
+
+
+def test_the_default_scan_of_its_folder_tests_it(scaffolded: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not `0 tests`: its package, kfix.policies.team_label, is tested without -n."""
+    monkeypatch.chdir(scaffolded)
+    fixtures = Path("fixtures") / "team-label"
+    failing = CliRunner().invoke(cli, ["scan", "-p", "policies", str(fixtures / "positive")])
+    assert failing.exit_code == 1
+    assert failing.output.startswith(
+        "FAIL - fixtures/team-label/positive/unlabelled.yaml - kfix.policies.team_label - "
+        "ConfigMap/settings has no app.kubernetes.io/name label\n"
+    )
+    passing = CliRunner().invoke(cli, ["scan", "-p", "policies", str(fixtures / "negative")])
+    assert passing.exit_code == 0
+    assert passing.output.splitlines()[-1] == (
+        "1 test, 1 passed, 0 warnings, 0 failures, 0 exceptions"
+    )

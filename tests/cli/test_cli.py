@@ -302,6 +302,48 @@ def test_namespace_flags(tmp_path: Path) -> None:
     assert default.stdout.splitlines()[-1].startswith("1 test, ")
 
 
+def test_packages_written_as_the_packs_are_tested_by_default(tmp_path: Path) -> None:
+    write(tmp_path / "policy" / "main.rego", 'package main\n\ndeny contains "main" if true\n')
+    write(tmp_path / "policy" / "mine.rego",
+          'package kfix.policies.mine\n\ndeny contains "mine" if true\n')
+    write(tmp_path / "policy" / "other.rego", 'package team.a\n\ndeny contains "a" if true\n')
+    write(tmp_path / "d.yaml", DEPLOYMENT)
+    default = kfix("scan", "-p", "policy", "d.yaml", cwd=tmp_path)
+    assert sorted(default.stdout.splitlines()[:2]) == [
+        "FAIL - d.yaml - kfix.policies.mine - mine",
+        "FAIL - d.yaml - main - main",
+    ]
+    assert default.stdout.splitlines()[-1].startswith("2 tests, ")
+    assert default.stderr == ""
+
+
+def test_policies_none_of_whose_rules_is_tested_say_so(tmp_path: Path) -> None:
+    """conftest errors with "no policies found in [paths]" when no .rego file loads (kfix
+    does too); a directory whose packages are all outside the tested namespaces gets it as
+    a note, exit 0, where conftest silently tests nothing."""
+    write(tmp_path / "policy" / "a.rego", 'package team.a\n\ndeny contains "a" if true\n')
+    write(tmp_path / "lib" / "l.rego", "package lib.strings\n\nup(s) := upper(s)\n")
+    write(tmp_path / "d.yaml", DEPLOYMENT)
+    quiet = kfix("scan", "-p", "policy", "d.yaml", cwd=tmp_path)
+    assert quiet.returncode == 0
+    assert quiet.stdout.splitlines()[-1].startswith("0 tests, ")
+    assert quiet.stderr == (
+        "kfix: note: policy: no policies found in namespace main, kfix.policies.* (their rules "
+        "are in team.a): choose them with --namespace or --all-namespaces\n"
+    )
+    named = kfix("scan", "-p", "policy", "-p", "lib", "-n", "nothere", "d.yaml", cwd=tmp_path)
+    assert named.returncode == 0
+    assert "no policies found in namespace nothere (their rules are in team.a)" in named.stderr
+    library = kfix("scan", "-p", "lib", "--all-namespaces", "d.yaml", cwd=tmp_path)
+    assert library.returncode == 0
+    assert library.stderr == (
+        "kfix: note: lib: no policies found: no package has a deny, violation or warn rule\n"
+    )
+    chosen = kfix("scan", "-p", "policy", "-n", "team.*", "d.yaml", cwd=tmp_path)
+    assert chosen.returncode == 1
+    assert chosen.stderr == ""
+
+
 def test_combine_counts_deployments_across_files(tmp_path: Path) -> None:
     write(tmp_path / "policy" / "p.rego", """
         package main
@@ -438,6 +480,33 @@ def test_stdin_is_read_from_dash(tmp_path: Path) -> None:
                    stdin=textwrap.dedent(DEPLOYMENT))
     (entry,) = json.loads(as_json.stdout)
     assert entry["filename"] == ""
+
+
+def test_parser_reads_stdin_and_files_as_it_says(tmp_path: Path) -> None:
+    """conftest's --parser: JSON rules for 1e3 (a number), whatever the input's name."""
+    write(tmp_path / "policy" / "p.rego", """
+        package main
+
+        deny contains msg if {
+            is_number(input.spec.replicas)
+            msg := sprintf("%s has %v replicas", [input.metadata.name, input.spec.replicas])
+        }
+        """)
+    text = '{"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 1e1}}'
+    write(tmp_path / "d.yaml", text)
+    as_yaml = kfix("scan", "-p", "policy", "--parser", "yaml", "-", cwd=tmp_path, stdin=text)
+    assert as_yaml.returncode == 0  # YAML 1.1 reads 1e1 as a string
+    as_json = kfix("scan", "-p", "policy", "--parser", "json", "-", "d.yaml", cwd=tmp_path,
+                   stdin=text)
+    assert as_json.returncode == 1
+    assert as_json.stdout.splitlines()[:2] == [
+        "FAIL - - main - web has 10 replicas",
+        "FAIL - d.yaml - main - web has 10 replicas",
+    ]
+    wrong = kfix("scan", "-p", "policy", "--parser", "json", "-", cwd=tmp_path,
+                 stdin=textwrap.dedent(DEPLOYMENT))
+    assert wrong.returncode == 2
+    assert wrong.stdout.startswith("ERR  - -:2 - cannot parse: Expecting value\n")
 
 
 HELM_STREAM = """

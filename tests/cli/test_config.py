@@ -176,11 +176,11 @@ def test_fix_params_and_llm_sections_live_in_the_same_file(here: Path) -> None:
 
 
 def test_conftest_only_and_unknown_keys_are_noted_and_ignored(here: Path) -> None:
-    write(here / "conftest.toml", 'update = ["oci://x"]\ntls = false\nnamspace = "x"\n')
+    write(here / "conftest.toml", 'proto-file-dirs = ["p"]\ntls = false\nnamspace = "x"\n')
     done = run("scan", "pod.yaml")
     assert done.exit_code == 1 and "p: no pods" in done.stdout
     assert done.stderr == (
-        "kfix: note: conftest.toml: `update` is conftest's, not kfix's; ignored\n"
+        "kfix: note: conftest.toml: `proto-file-dirs` is conftest's, not kfix's; ignored\n"
         "kfix: note: conftest.toml: `tls` is conftest's, not kfix's; ignored\n"
         "kfix: note: conftest.toml: `namspace` is no kfix setting; ignored\n")
 

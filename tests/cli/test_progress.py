@@ -12,10 +12,11 @@ REPO = Path(__file__).resolve().parents[2]
 VENDORED = REPO / "tests" / "data" / "corpus"
 
 
-def stderr_of(args: list[str], *, terminal: bool, **env: str) -> str:
+def stderr_of(args: list[str], *, terminal: bool, command_name: str = "scan",
+              **env: str) -> str:
     environment = {k: v for k, v in os.environ.items() if k != "CI"}
     environment.update({"KFIX_PROGRESS_AFTER": "0", **env})
-    command = [sys.executable, "-m", "kfix", "scan", *args, str(VENDORED)]
+    command = [sys.executable, "-m", "kfix", command_name, *args, str(VENDORED)]
     if not terminal:
         done = subprocess.run(command, capture_output=True, text=True, env=environment,
                               timeout=300)
@@ -51,3 +52,11 @@ def test_nothing_in_pipes_in_ci_or_with_quiet() -> None:
     assert "scanning" not in stderr_of([], terminal=False)
     assert "scanning" not in stderr_of([], terminal=True, CI="true")
     assert "scanning" not in stderr_of(["--quiet"], terminal=True)
+
+
+def test_fix_shows_files_done_of_all_on_a_terminal_only() -> None:
+    files = len(list(VENDORED.rglob("*.yaml")))
+    shown = stderr_of([], terminal=True, command_name="fix")
+    assert "fixing" in shown and f"{files}/{files}" in shown and "findings" in shown
+    assert "fixing" not in stderr_of([], terminal=False, command_name="fix")
+    assert "fixing" not in stderr_of([], terminal=True, command_name="fix", CI="true")

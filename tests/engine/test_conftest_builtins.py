@@ -134,7 +134,7 @@ def test_parse_config_file_and_combined_next_to_the_policy(
     monkeypatch.chdir(tmp_path)
     file_message, combined_message = sorted(findings("p.rego", manifest), reverse=True)
     assert decoded(file_message) == {"replicas": 3, "name": "cfg"}
-    assert decoded(combined_message) == [{"replicas": 3, "name": "cfg"}, {"x": 1}]
+    assert decoded(combined_message) == [{"x": 1}, {"replicas": 3, "name": "cfg"}]
     assert Path(rego).exists()
 
 
@@ -154,7 +154,32 @@ def test_parse_combined_config_files_names_each_path(
     monkeypatch.chdir(tmp_path)
     (message,) = findings("p.rego", manifest)
     paths = decoded(message)
-    assert [Path(p).name for p in paths] == ["settings.yaml", "extra.json"]
+    assert [Path(p).name for p in paths] == ["extra.json", "settings.yaml"]  # sorted, as conftest
+
+
+def test_parse_combined_config_files_gives_each_document_of_a_stream(
+    tmp_path: Path, manifest: str
+) -> None:
+    """conftest's examples/kubernetes/combine: a file of two documents is two entries, each
+    named by the path joined with the policy's directory."""
+    write(tmp_path / "policy" / "two.yaml", "kind: Deployment\n---\nkind: Service\n")
+    write(tmp_path / "policy" / "one.json", '{"kind": "ConfigMap"}')
+    source = """
+        package main
+
+        deny contains msg if {
+            cfgs := parse_combined_config_files(["two.yaml", "one.json"])
+            msg := json.marshal([[c.path, c.contents.kind] | some c in cfgs])
+        }
+        """
+    rego = write(tmp_path / "policy" / "p.rego", source)
+    (message,) = findings(rego, manifest)
+    folder = str(tmp_path / "policy")
+    assert json.loads(message) == [
+        [f"{folder}/one.json", "ConfigMap"],
+        [f"{folder}/two.yaml", "Deployment"],
+        [f"{folder}/two.yaml", "Service"],
+    ]
 
 
 def test_config_file_paths_are_relative_to_the_policy_file(
@@ -170,7 +195,7 @@ def test_config_file_paths_are_relative_to_the_policy_file(
     assert len(messages) == 2, "parse_config_file did not find the file next to the policy"
     file_message, combined_message = sorted(messages, reverse=True)
     assert decoded(file_message) == {"replicas": 3, "name": "cfg"}
-    assert decoded(combined_message) == [{"replicas": 3, "name": "cfg"}, {"x": 1}]
+    assert decoded(combined_message) == [{"x": 1}, {"replicas": 3, "name": "cfg"}]
 
 
 def test_a_missing_config_file_is_undefined_by_default(

@@ -195,6 +195,23 @@ def test_json_numbers_keep_their_json_type(tmp_path: Path) -> None:
     assert document.content == {"kind": "Pod", "a": 1000.0, "b": 150.0, "c": -0.2, "d": 7}
 
 
+def test_a_parser_overrides_what_the_name_says(tmp_path: Path) -> None:
+    """conftest's --parser: every input read as JSON or YAML, whatever its name."""
+    numbers = '{"kind": "Pod", "a": 1e3}'
+    yaml_named = tmp_path / "numbers.yaml"
+    yaml_named.write_text(numbers, encoding="utf-8")
+    (by_name,) = manifests.read(str(yaml_named)).documents
+    assert by_name.content == {"kind": "Pod", "a": "1e3"}  # YAML 1.1 reads 1e3 as a string
+    (as_json,) = manifests.read(str(yaml_named), manifests.Reading(parser="json")).documents
+    assert as_json.content == {"kind": "Pod", "a": 1000.0}
+    json_named = tmp_path / "pod.json"
+    json_named.write_text("kind: Pod\n---\nkind: Service\n", encoding="utf-8")
+    assert manifests.read(str(json_named)).problems  # not JSON
+    as_yaml = manifests.load([str(json_named)], manifests.Reading(parser="yaml"))[0]
+    assert [d.content["kind"] for d in as_yaml.documents] == ["Pod", "Service"]
+    assert as_yaml.problems == ()
+
+
 def test_json_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text('{\n  "kind": "Pod"\n  "metadata": {"name": "x"}\n}\n', encoding="utf-8")
