@@ -170,6 +170,7 @@ class ScanResult:
     documents: int = 0
     # seconds spent per stage, summed over worker processes: load, evaluate, setup
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    policy_set: str = ""  # the policies kfix chose without -p ("": the user named them)
 
     def count(self, outcome: str) -> int:
         attr = {FAILURE: "failures", WARNING: "warnings", EXCEPTION: "exceptions"}[outcome]
@@ -253,6 +254,7 @@ class FixResult:
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
     # the files --write or --output-dir wrote, a change each; none for --diff
     written: tuple[str, ...] = ()
+    policy_set: str = ""  # the policies kfix chose without -p ("": the user named them)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.resolutions if o.status == status)
@@ -269,6 +271,19 @@ class FixResult:
             o.status != FIXED and o.finding.outcome == FAILURE for o in self.resolutions
         )
         return 1 if unfixed else 0
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """`kfix parse`: each input as the policies' `input` sees it (its document, or the
+    list of its documents; None for a file of none), and the inputs that did not parse."""
+
+    contents: Mapping[str, Any] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    files: int = 0  # inputs, parsed or not
+
+    def exit_code(self) -> int:
+        return 2 if self.problems else 0
 
 
 # -- the policy catalog ------------------------------------------------------------------

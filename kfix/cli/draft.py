@@ -18,10 +18,9 @@ from kfix.output.draft import REPORTS
 @click.option("--replace", is_flag=True, help="Draft even though the policy has a fragment.")
 @click.option("--retries", "redrafts", type=click.IntRange(min=0), default=2, show_default=True,
               help="Drafts to ask for again, with the verifier's reasons, after the first.")
-@options.config
 @options.llm
 def draft_command(policy_id: str, policy_paths: tuple[str, ...], fixtures: str | None,
-                  replace: bool, redrafts: int, config: str | None, **flags: Any) -> None:
+                  replace: bool, redrafts: int, **flags: Any) -> None:
     """Ask a model to draft POLICY_ID's remediation fragment, and keep it only if verified.
 
     The draft must fix every positive fixture (finding gone, nothing new, idempotent,
@@ -41,7 +40,7 @@ def draft_command(policy_id: str, policy_paths: tuple[str, ...], fixtures: str |
     if any(parse(path).kind != "local" for path in policy_paths):
         raise click.UsageError("kfix draft writes beside the policy: give a local -p "
                                "(`kfix pull` fetches one)")
-    llm, use_cache = settings.llm(flags, config, needed_by="draft")
+    llm, use_cache = settings.llm(flags, needed_by="draft")
     assert llm is not None  # needed_by makes sure
     scan_options = (ScanOptions(policy_paths=policy_paths, all_namespaces=True)
                     if policy_paths else ScanOptions())

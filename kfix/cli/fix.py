@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 @options.fragment_dirs
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="A fragment parameter, e.g. --set memory_request=256Mi (repeatable).")
-@options.config
 @click.option("--policy-id", "policy_ids", multiple=True,
               help="Fix only this policy's findings (repeatable).")
 @click.option("--max-risk", type=click.Choice(RISKS), default=DEFAULT_MAX_RISK,
@@ -53,7 +52,7 @@ if TYPE_CHECKING:
 @options.llm
 @options.output(REPORTS, default="table")
 def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
-                fix_dirs: tuple[str, ...], assignments: tuple[str, ...], config: str | None,
+                fix_dirs: tuple[str, ...], assignments: tuple[str, ...],
                 policy_ids: tuple[str, ...], max_risk: str, kube_version: str | None,
                 server_dry_run: bool,
                 kubeconfig: str | None, context: str | None, interactive: bool, output: str,
@@ -97,11 +96,11 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
         raise click.UsageError("standard input cannot be written back; use --diff")
     if output_dir:
         check_output_dir(output_dir, paths)
-    llm, use_cache = settings.llm(flags, config, needed_by="--llm" if use_llm else "")
+    llm, use_cache = settings.llm(flags, needed_by="--llm" if use_llm else "")
     with ProgressBar("fixing", progress.wanted() and not interactive) as bar:
         result = fix(paths, FixOptions(
             scan=ScanOptions(**flags), fix_dirs=fix_dirs,
-            params=settings.params(assignments, config),
+            params=settings.params(assignments),
             policy_ids=policy_ids, max_risk=max_risk, kube_version=kube_version,
             server_dry_run=server_dry_run, kubeconfig=kubeconfig, context=context,
             llm=llm if use_llm else None, use_cache=use_cache,

@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from kfix import __version__
-from kfix.cli import draft, fix, policy, pull, report, scan, test, verify
+from kfix.cli import config, draft, fix, parse, policy, pull, report, scan, test, verify
 from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
@@ -105,8 +105,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for command in (scan.scan_command, fix.fix_command, test.test_command,
                 verify.verify_command, draft.draft_command, policy.policy_group,
-                policy.doc_command, report.report_group, pull.pull_command):
+                policy.doc_command, report.report_group, pull.pull_command,
+                parse.parse_command):
     cli.add_command(command)
+config.configure(cli)
 
 
 class Terminated(KeyboardInterrupt):

@@ -44,10 +44,34 @@ ignore = click.option("--ignore", metavar="REGEX",
                       help="Skip files and directories whose path matches.")
 combine = click.option("--combine", is_flag=True,
                        help="Evaluate all inputs together as one list of {path, contents}.")
+# conftest's parsers (parser.Parsers() and jsonc) that kfix does not have
+CONFTEST_ONLY_PARSERS = ("cue", "cyclonedx", "dockerfile", "dotenv", "edn", "groovy", "hcl1",
+                         "hcl2", "hocon", "ignore", "ini", "jsonc", "jsonnet", "nginx",
+                         "properties", "spdx", "textproto", "toml", "vcl", "xml")
+
+
+class ParserType(click.Choice):  # type: ignore[type-arg]
+    """yaml or json; conftest's other parsers are named as such, not as typos."""
+
+    def __init__(self) -> None:
+        super().__init__(PARSERS)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value in CONFTEST_ONLY_PARSERS:
+            self.fail(f"kfix reads only yaml and json; conftest's {value} parser is not "
+                      "available", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 parser = click.option(
-    "--parser", type=click.Choice(PARSERS), default=None,
+    "--parser", type=ParserType(), default=None,
     help="Read every input as this, whatever its name (conftest's flag). Default: .json "
-         "files as JSON, the rest (and stdin) as YAML.")
+         "files as JSON, the rest (and stdin) as YAML. conftest's other parsers (toml, "
+         "hcl2, dockerfile, ...) kfix does not have.")
+stdin_filename = click.option(
+    "--stdin-filename", default="", metavar="NAME",
+    help="Name standard input (`-`) by this in every output.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                     help="Processes to scan or fix in (this one and JOBS-1 workers); output is "
                          "identical to --jobs 1.")
@@ -82,8 +106,8 @@ shard = click.option(
 policy_paths = click.option(
     "-p", "--policy", "policy_paths", multiple=True,
     help="Policy file or directory, or a source to fetch: git::URL, an archive or file "
-         "URL, oci://REF (repeatable; see README, Sharing policies). Default: kfix's "
-         "built-in pack.")
+         "URL, oci://REF (repeatable; see README, Sharing policies). Default: ./policy "
+         "where it exists (scan and fix, as conftest), else kfix's built-in pack.")
 PULL_DIRECTORY = "policy"  # conftest's
 pull_directory = click.option(
     "-p", "--policy", "directory", default=PULL_DIRECTORY, show_default=True,
@@ -146,9 +170,6 @@ fragment_dirs = click.option(
     "--fixes", "fix_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Directory of fragments named <policy id>.yaml.j2 or <namespace>.<rule>.yaml.j2 "
          "(repeatable).")
-config = click.option(
-    "--config", type=click.Path(exists=True, dir_okay=False),
-    help="YAML file: `params:` sets fragment parameters, `llm:` configures the model.")
 
 # -- test runs --------------------------------------------------------------------------------
 

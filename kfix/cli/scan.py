@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -15,6 +16,7 @@ from kfix.output.scan import REPORTS
 @click.command("scan")
 @options.inputs
 @options.parser
+@options.stdin_filename
 @options.policies
 @options.update
 @options.output(REPORTS, default="stdout")
@@ -22,15 +24,19 @@ from kfix.output.scan import REPORTS
               help="Exit 1 on warnings, 2 on failures (conftest's codes).")
 @click.option("--no-fail", is_flag=True, help="Exit 0 even when policies fail.")
 @click.option("--quiet", is_flag=True, help="Print nothing when every test passes.")
-@click.option("--no-color", is_flag=True, help="No ANSI colours in the output.")
+@click.option("--no-color", is_flag=True,
+              help="No ANSI colours in the output (also when NO_COLOR is set and not empty).")
 @click.option("--trace", is_flag=True, help="Show the engine's evaluation trace.")
 @click.option("--suppress-exceptions", is_flag=True, help="Leave exceptions out of the output.")
 @click.option("--junit-hide-message", is_flag=True,
               help="JUnit output: leave the message out of the test name.")
+@click.option("--github-hide-passed", is_flag=True,
+              help="GitHub output: no group for a file whose checks all passed (the summary "
+                   "still counts them).")
 def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
                  quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
-                 junit_hide_message: bool, update_urls: tuple[str, ...],
-                 **settings: Any) -> None:
+                 junit_hide_message: bool, github_hide_passed: bool,
+                 update_urls: tuple[str, ...], **settings: Any) -> None:
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
@@ -54,9 +60,12 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)
     if quiet and code == 0 and not result.count("warning"):
         sys.exit(0)
-    color = not no_color and output == "stdout" and sys.stdout.isatty()
+    # no-color.org: NO_COLOR set to anything but "" turns colour off
+    color = (not no_color and not os.environ.get("NO_COLOR") and output == "stdout"
+             and sys.stdout.isatty())
     shown = ReportOptions(color=color, suppress_exceptions=suppress_exceptions, trace=trace,
-                          junit_hide_message=junit_hide_message)
+                          junit_hide_message=junit_hide_message,
+                          github_hide_passed=github_hide_passed)
     click.echo(REPORTS[output](result, shown), nl=False)
     if output != "stdout":  # machine-readable stdout stays clean; people read stderr
         if trace:

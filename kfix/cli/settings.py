@@ -1,5 +1,5 @@
-"""Settings that come from more than one flag: --set and --config `params:` for
-fragments, and the model's flags, KFIX_LLM_* and --config `llm:`."""
+"""Settings that come from more than one flag: --set and the config file's `params:`
+for fragments, and the model's flags, KFIX_LLM_* and the config file's `llm:`."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kfix.cache import cache_dir
+from kfix.cli import config
 from kfix.cli.options import LLM_FLAGS
-from kfix.errors import KfixError
 
 if TYPE_CHECKING:
     from kfix.llm.client import LlmConfig
 
 
-def params(settings: tuple[str, ...], config: str | None) -> dict[str, Any]:
-    """Fragment parameters: --config's `params:`, then each --set KEY=VALUE over them,
-    the value read as a YAML scalar (true, 3, 100m)."""
+def params(settings: tuple[str, ...]) -> dict[str, Any]:
+    """Fragment parameters: the config file's `params:`, then each --set KEY=VALUE over
+    them, the value read as a YAML scalar (true, 3, 100m)."""
     import yaml
 
-    found = dict(_config_section(config, "params"))
+    found = dict(config.current().section("params"))
     for setting in settings:
         key, sep, value = setting.partition("=")
         if not sep or not key:
@@ -30,34 +30,16 @@ def params(settings: tuple[str, ...], config: str | None) -> dict[str, Any]:
     return found
 
 
-def llm(flags: dict[str, Any], config: str | None,
-          needed_by: str = "") -> tuple[LlmConfig | None, bool]:
+def llm(flags: dict[str, Any], needed_by: str = "") -> tuple[LlmConfig | None, bool]:
     """The model's settings (None: no model anywhere) and whether to use the cache; takes
     the llm flags out of `flags`. `needed_by` names what cannot run without one."""
     from kfix.llm.client import LlmConfig
 
     given = {name: flags.pop(name) for name in LLM_FLAGS}
     use_cache = not flags.pop("no_cache")
-    config_section = {"cache_dir": str(cache_dir("llm")), **_config_section(config, "llm")}
+    config_section = {"cache_dir": str(cache_dir("llm")), **config.current().section("llm")}
     found = LlmConfig.load(flags=given, environ=os.environ, config=config_section)
     if needed_by and found is None:
         raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "
-                               "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in --config")
+                               "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in the config file")
     return found, use_cache
-
-
-def _config_section(path: str | None, section: str) -> dict[str, Any]:
-    """One mapping of the --config file."""
-    from kfix.load import manifests
-
-    if path is None:
-        return {}
-    loaded = manifests.read(path)
-    if loaded.problems:
-        problem = loaded.problems[0]
-        raise KfixError(problem.message, path, problem.line)
-    content = loaded.documents[0].content if loaded.documents else {}
-    value = content.get(section, {}) if isinstance(content, dict) else {}
-    if not isinstance(value, dict):
-        raise KfixError(f"`{section}` must be a mapping", path)
-    return value

@@ -29,6 +29,9 @@ from kfix.load import lists
 from kfix.model import Document, Problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# read as JSON (a stream of values); JSON Lines only when named, as conftest walks no
+# directory for them (it has no parser for them at all)
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 STDIN = "-"
 BOM = "\ufeff"
 
@@ -186,12 +189,24 @@ def _walk(root: str, pattern: re.Pattern[str] | None) -> Iterator[tuple[str, str
                 yield path, real_path
 
 
-def read(path: str, parser: str | None = None) -> LoadedFile:
+@dataclass(frozen=True)
+class Reading:
+    """How inputs are read: `parser` forces one of PARSERS on every file (conftest's
+    --parser; default: by suffix, YAML for stdin), `stdin_name` names standard input
+    in every result and message (conftest's --stdin-filename; default "-")."""
+
+    parser: str | None = None
+    stdin_name: str = ""
+
+
+def read(path: str, reading: Reading = Reading()) -> LoadedFile:
     """Read and parse one path ("-" is standard input); only regular files are read,
-    so a FIFO or a device named in a scanned tree cannot hang the run. `parser` (json or
-    yaml) overrides what the name says."""
+    so a FIFO or a device named in a scanned tree cannot hang the run."""
+    given = path
+    if path == STDIN:
+        path = reading.stdin_name or STDIN
     try:
-        data = sys.stdin.buffer.read() if path == STDIN else _read_regular(path)
+        data = sys.stdin.buffer.read() if given == STDIN else _read_regular(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return LoadedFile(path, "", problems=(Problem(path, 0, f"cannot read: {reason}"),))
@@ -203,6 +218,7 @@ def read(path: str, parser: str | None = None) -> LoadedFile:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
         return LoadedFile(path, "", problems=(Problem(path, line, message),))
+    parser = reading.parser or ("yaml" if given == STDIN else None)
     if text.startswith(BOM):
         return replace(parse(path, text[len(BOM) :], parser), bom=True)
     return parse(path, text, parser)
@@ -221,14 +237,14 @@ def _read_regular(path: str) -> bytes:
 
 
 def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
-    """Split text into documents, as JSON or YAML by `parser` or else by the file name.
-    A file that does not parse yields one Problem; a document that is refused yields a
-    Problem and the file's other documents load."""
+    """Split text into documents, as `parser` (one of PARSERS) reads them, by default as
+    the path's suffix says. A file that does not parse yields one Problem; a document
+    that is refused yields a Problem and the file's other documents load."""
     deep = _too_deep(text)
     if deep:
         message = f"refused: nesting deeper than {MAX_DEPTH} levels"
         return LoadedFile(path, text, problems=(Problem(path, deep, message),))
-    if (parser or ("json" if path.endswith(".json") else "yaml")) == "json":
+    if parser == "json" or (parser is None and path.endswith(JSON_SUFFIXES)):
         return _parse_json(path, text)
     documents: list[Document] = []
     refused: list[Problem] = []
@@ -260,13 +276,18 @@ def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
 
 
 def _parse_json(path: str, text: str) -> LoadedFile:
-    """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml."""
+    """JSON by JSON's rules (PyYAML would read 1e3 as a string); lines from libyaml.
+
+    A stream of JSON values, one after another (`kubectl get ... -o json` of several
+    objects, JSON Lines), is several documents, each with its own lines; values that are
+    not objects are skipped as YAML's non-mapping documents are, still counted.
+    """
 
     def refuse(line: int, message: str) -> LoadedFile:
         return LoadedFile(path, text, problems=(Problem(path, line, message),))
 
     try:
-        content = json.loads(text, parse_constant=_no_constant)
+        values = json_values(text)
     except json.JSONDecodeError as exc:
         return refuse(exc.lineno, f"cannot parse: {exc.msg}")
     except ValueError as exc:  # NaN or Infinity, which JSON itself does not allow
@@ -274,22 +295,54 @@ def _parse_json(path: str, text: str) -> LoadedFile:
         return refuse(text.count("\n", 0, match.start()) + 1 if match else 0, f"refused: {exc}")
     except RecursionError:
         return refuse(0, "refused: nesting too deep")
-    if not isinstance(content, dict):
+    if not any(isinstance(content, dict) for content, _, _ in values):
         return LoadedFile(path, text)
     if _JSON_UNSAFE.search(text):
         try:  # a lone surrogate (\ud800) decodes, then no UTF-8 encoder can take it
-            json.dumps(content, ensure_ascii=False).encode("utf-8")
+            for content, _, _ in values:
+                json.dumps(content, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             return refuse(0, "refused: a string holds a lone UTF-16 surrogate")
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
-        root = None
-    return LoadedFile(path, text, (Document(path, 0, 1, content, LineMap(root)),))
+    documents = []
+    line = 1
+    previous = 0
+    for index, (content, start, end) in enumerate(values):
+        line += text.count("\n", previous, start)
+        previous = start
+        # the whole text's check in parse() stops at the 2nd value, which YAML refuses
+        deep = _too_deep(text[start:end]) if len(values) > 1 else 0
+        if deep:
+            return refuse(line + deep - 1, f"refused: nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(content, dict):
+            try:
+                root = yaml.compose(text if len(values) == 1 else text[start:end],
+                                    Loader=_Loader)
+            except yaml.YAMLError:  # valid JSON that YAML 1.1 rejects, e.g. tabs as indentation
+                root = None
+            documents.append(Document(path, index, line, content, LineMap(root, line - 1)))
+    return LoadedFile(path, text, tuple(documents))
+
+
+def json_values(text: str) -> list[tuple[Any, int, int]]:
+    """Every JSON value of `text`, one after another, with its start and end offsets;
+    raises json.JSONDecodeError (with the line) where the text is not such a stream."""
+    values: list[tuple[Any, int, int]] = []
+    position = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if position == len(text):  # json's own message for an empty text
+        return [(json.loads(text), 0, 0)]
+    while position < len(text):
+        content, end = _JSON_DECODER.raw_decode(text, position)
+        values.append((content, position, end))
+        position = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+    return values
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+_JSON_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def _document(
@@ -313,15 +366,17 @@ class LineMap:
     """JSON pointer → line, read off the composed YAML nodes: the deepest node that exists
     on the path (for a key, the key's line)."""
 
-    __slots__ = ("_root",)
+    __slots__ = ("_offset", "_root")
 
-    def __init__(self, root: yaml.Node | None) -> None:
+    def __init__(self, root: yaml.Node | None, offset: int = 0) -> None:
+        """`offset`: lines of the file before the text `root` was composed from."""
         self._root = root
+        self._offset = offset
 
     def __call__(self, pointer: str) -> int:
         node = self._root
         if node is None:  # valid JSON that YAML cannot compose (tabs as indentation, say)
-            return 1
+            return self._offset + 1
         line = node.start_mark.line + 1
         for segment in pointer_.split(pointer):
             child = _child(node, segment)
@@ -329,7 +384,7 @@ class LineMap:
                 break
             key, node = child
             line = (key or node).start_mark.line + 1
-        return line
+        return line + self._offset
 
 
 def _child(node: yaml.Node, segment: str) -> tuple[yaml.Node | None, yaml.Node] | None:
@@ -477,7 +532,7 @@ def contents_mentioning(path: str, word: str) -> list[Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return []
-    pieces = [text] if path.endswith(".json") else _DOCUMENT_MARKER.split(text)
+    pieces = [text] if path.endswith(JSON_SUFFIXES) else _DOCUMENT_MARKER.split(text)
     documents: list[Document] = []
     for piece in pieces:
         if word in piece:
@@ -507,7 +562,7 @@ def reread(loaded: LoadedFile, text: str) -> Contents | None:
     are parsed, alone. Anything else (a directive, pieces added or taken away, a piece
     with another number of documents) is read whole.
     """
-    if (loaded.problems or loaded.path.endswith(".json") or _DIRECTIVE.search(text)
+    if (loaded.problems or loaded.path.endswith(JSON_SUFFIXES) or _DIRECTIVE.search(text)
             or _DIRECTIVE.search(loaded.text)):
         return _whole(loaded.path, text)
     before, after = _DOCUMENT_MARKER.split(loaded.text), _DOCUMENT_MARKER.split(text)
@@ -543,7 +598,7 @@ def _whole(path: str, text: str) -> Contents | None:
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 
 
-def load(paths: Iterable[str], parser: str | None = None) -> list[LoadedFile]:
+def load(paths: Iterable[str], reading: Reading = Reading()) -> list[LoadedFile]:
     """Read every path, with the cyclic garbage collector paused.
 
     The node trees kept for line maps hold no cycles, yet every collection walks them
@@ -552,7 +607,7 @@ def load(paths: Iterable[str], parser: str | None = None) -> list[LoadedFile]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return [lists.expanded(read(path, parser)) for path in paths]
+        return [lists.expanded(read(path, reading)) for path in paths]
     finally:
         if enabled:
             gc.enable()

@@ -24,6 +24,7 @@ class ReportOptions:
     suppress_exceptions: bool = False
     trace: bool = False
     junit_hide_message: bool = False
+    github_hide_passed: bool = False  # github: no group for a file and namespace that passed
     verbose: bool = False  # test and verify: list what passed too
     # what relative input paths are relative to, SARIF's %SRCROOT%; "": the process's
     working_directory: str = ""

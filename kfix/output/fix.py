@@ -12,7 +12,8 @@ JSON shape:
      "summary": {"counts": {"fixed", "suggested", "no-fix", "rejected", "skipped", "total"},
                  "fix_rate": <fixed / total, 0..1>,
                  "by_policy": {<policy id>: {<status>: count}},
-                 "files_changed": N, "files": N, "documents": N}}
+                 "files_changed": N, "files": N, "documents": N},
+     "policies": <without -p: the policies kfix chose, ./policy or its built-in pack>}
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def summary_of(statuses: Sequence[tuple[str, str]], files_changed: int, files: i
 
 
 def render_json(result: FixResult, options: ReportOptions) -> str:
-    report = {
+    report: dict[str, Any] = {
         "findings": [
             {
                 **o.finding.fields(),
@@ -76,6 +77,8 @@ def render_json(result: FixResult, options: ReportOptions) -> str:
                      for p in result.problems],
         "summary": summary(result),
     }
+    if result.policy_set:
+        report["policies"] = result.policy_set
     return json.dumps(report, indent=2) + "\n"
 
 
@@ -99,6 +102,8 @@ def render_table(result: FixResult, options: ReportOptions) -> str:
             f"{plural(counts['total'], 'finding')}: {', '.join(parts)}; "
             f"fix rate {result.fix_rate:.0%}; {plural(len(result.changes), 'file')} changed"
         )
+    if result.policy_set:
+        lines.append(f"policies: {result.policy_set}")
     return "\n".join(lines) + "\n"
 
 

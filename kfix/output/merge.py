@@ -73,4 +73,7 @@ def _merge_fix(reports: list[dict[str, Any]]) -> tuple[str, int]:
     written = sorted(path for r in reports for path in r.get("written", ()))
     report = {"findings": findings, "files": files, "written": written, "problems": problems,
               "summary": summary}
+    chosen = {r["policies"] for r in reports if "policies" in r}
+    if len(chosen) == 1:  # the policies kfix chose, when the runs agree on them
+        report["policies"] = chosen.pop()
     return json.dumps(report, indent=2) + "\n", code

@@ -43,6 +43,7 @@ from kfix.runner.scan import (
     Progress,
     ScanOptions,
     Tracker,
+    default_policies,
     evaluator,
     gatekeeper_library,
     loaded_files,
@@ -77,8 +78,13 @@ def fix(paths: Sequence[str], options: FixOptions = FixOptions(),
     """
     if options.server_dry_run:  # no cluster: say so before any work, and write nothing
         ServerDryRun(options.kubeconfig, options.context)
-    fetched = sources.resolve(options.scan.policy_paths)
-    options = replace(options, scan=replace(options.scan, policy_paths=fetched))
+    scan_options, chosen = default_policies(options.scan)
+    fetched = sources.resolve(scan_options.policy_paths)
+    options = replace(options, scan=replace(scan_options, policy_paths=fetched))
+    return replace(_fix(paths, options, progress), policy_set=chosen)
+
+
+def _fix(paths: Sequence[str], options: FixOptions, progress: Progress | None) -> FixResult:
     files = shard(manifests.discover(paths, options.scan.ignore), options.scan.shard)
     tracker = Tracker(len(files), progress)
     if options.scan.gatekeeper_paths or manifests.STDIN in files or len(files) < 2:
@@ -135,7 +141,7 @@ def _bindings(files: Sequence[str]) -> Bindings:
 def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
     """Every file in memory at once: Gatekeeper's inventory needs them all, and standard
     input can be read only once."""
-    with loaded_files(files) as loaded:
+    with loaded_files(files, options.scan.reading) as loaded:
         documents = _fixable(loaded)
         bindings = Bindings.of(doc.content for doc in documents)
         with _fixer(options, bindings, documents) as fixer:
@@ -194,7 +200,7 @@ def _fixer(options: FixOptions, bindings: Bindings,
 
             with ExitStack() as held:
                 if loaded is None:
-                    loaded = held.enter_context(loaded_files(files))
+                    loaded = held.enter_context(loaded_files(files, options.scan.reading))
                 documents = _fixable(loaded)
                 loop = FixLoop(detect_all, fragments, known, schema,
                                frozenset(options.policy_ids), options.max_risk)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ DEFAULT_NAMESPACES = ("main", "kfix.policies.*")
 
 @dataclass(frozen=True)
 class ScanOptions:
-    policy_paths: tuple[str, ...] = ()  # none: the bundled pack, every namespace of it
+    policy_paths: tuple[str, ...] = ()  # none: ./policy if it exists, else the bundled pack
     namespaces: tuple[str, ...] = ()  # globs; none: DEFAULT_NAMESPACES for user policies
     all_namespaces: bool = False
     data_paths: tuple[str, ...] = ()
@@ -59,7 +60,12 @@ class ScanOptions:
     gatekeeper_paths: tuple[str, ...] = ()  # ConstraintTemplates and Constraints
     shard: tuple[int, int] | None = None  # (I, N): only part I of a stable N-way split
     timeout: float = DEFAULT_TIMEOUT  # seconds a query may take; 0: no limit
-    parser: str | None = None  # json or yaml: every input read so, whatever its name
+    parser: str | None = None  # yaml or json for every input; None: by suffix
+    stdin_filename: str = ""  # the name standard input goes by; "": "-"
+
+    @property
+    def reading(self) -> manifests.Reading:
+        return manifests.Reading(self.parser, self.stdin_filename)
 
     @property
     def lint(self) -> LintOptions:
@@ -99,10 +105,28 @@ class Tracker:
         self.add(0, documents, 0)
 
 
+# conftest's default `-p`: a directory `policy` where the command runs
+DEFAULT_POLICY_DIR = "policy"
+BUILT_IN = "kfix's built-in pack (no ./policy directory)"
+DEFAULTED = f"./{DEFAULT_POLICY_DIR} (conftest's default -p {DEFAULT_POLICY_DIR})"
+
+
+def default_policies(options: ScanOptions) -> tuple[ScanOptions, str]:
+    """The options with conftest's default policy directory filled in when no -p (nor
+    --gatekeeper alone) is given and ./policy exists, and what to tell the user about
+    the policies kfix chose: "" when the user named them."""
+    if options.policy_paths or options.gatekeeper_paths:
+        return options, ""
+    if os.path.isdir(DEFAULT_POLICY_DIR):
+        return replace(options, policy_paths=(DEFAULT_POLICY_DIR,)), DEFAULTED
+    return options, BUILT_IN
+
+
 def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
          progress: Progress | None = None) -> ScanResult:
     """Evaluate every manifest under `paths` against the policies `options` names;
     `progress` hears how far the run is after each file (or batch of files)."""
+    options, chosen = default_policies(options)
     options = replace(options, policy_paths=sources.resolve(options.policy_paths))
     policies = policy_set(options)
     library = gatekeeper_library(options)
@@ -123,6 +147,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
         files=len(files),
         documents=evaluation.documents,
         timings=evaluation.timings,
+        policy_set=chosen,
     )
 
 
@@ -224,14 +249,14 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
 
 
 @contextmanager
-def loaded_files(files: Sequence[str], parser: str | None = None
-                 ) -> Iterator[list[manifests.LoadedFile]]:
+def loaded_files(files: Sequence[str],
+                 reading: manifests.Reading) -> Iterator[list[manifests.LoadedFile]]:
     """The parsed files, kept out of the cyclic collector's way while they are in use.
 
     The documents and node trees live until the end and hold no cycles; frozen, the
     collector stops re-walking them (evaluation of the corpus ran twice as fast).
     """
-    loaded = manifests.load(files, parser)
+    loaded = manifests.load(files, reading)
     gc.freeze()
     try:
         yield loaded
@@ -264,7 +289,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
     held = waiting = 0
     for path in files:
         began = time.perf_counter()
-        (loaded,) = manifests.load([path], options.parser)
+        (loaded,) = manifests.load([path], options.reading)
         evaluation.time("load", time.perf_counter() - began)
         waiting += 1
         evaluation.problems.extend(loaded.problems)
@@ -298,7 +323,7 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
                    library: Library | None) -> Evaluation:
     """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
     began = time.perf_counter()
-    with loaded_files(files, options.parser) as loaded:
+    with loaded_files(files, options.reading) as loaded:
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
         readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]

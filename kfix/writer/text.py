@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfix.errors import WriteError
+from kfix.load.manifests import JSON_SUFFIXES
 from kfix.writer.json_text import apply_to_json
 from kfix.writer.yaml_document import patch_document
 
@@ -35,7 +36,7 @@ def apply_to_text(text: str, path: str, patches: Mapping[int, Sequence[Mapping[s
     changed = {index: ops for index, ops in patches.items() if ops}
     if not changed:
         return text
-    if path.endswith(".json"):
+    if path.endswith(JSON_SUFFIXES):
         return apply_to_json(text, path, changed)
     # the node trees composed here hold no cycles, yet while `kfix fix` keeps every loaded
     # file's trees alive each collection walks them all: pause it, as the loader does

@@ -102,8 +102,10 @@ def test_every_output_format_runs_on_the_examples(output: str) -> None:
         assert parse(done.stdout).headings(3) == ["Findings by policy"]
     if output == "junit":
         ET.fromstring(done.stdout)
-    if output == "stdout":
-        assert done.stdout.splitlines()[-1].endswith(" failures, 0 exceptions")
+    if output == "stdout":  # the summary, then which policies ran: no -p, no ./policy
+        *_, closing, chosen = done.stdout.splitlines()
+        assert closing.endswith(" failures, 0 exceptions")
+        assert chosen == "policies: kfix's built-in pack (no ./policy directory)"
 
 
 # --- exit codes ------------------------------------------------------------------------

@@ -337,3 +337,16 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+# -- kfix parse -------------------------------------------------------------------------------
+
+
+def test_parse_0_when_every_input_parses(tmp_path: Path) -> None:
+    write(tmp_path / "pod.yaml", CLEAN)
+    assert run("parse", str(tmp_path / "pod.yaml"))[0] == 0
+
+
+def test_parse_2_on_an_input_that_does_not_parse_and_on_usage_errors(tmp_path: Path) -> None:
+    write(tmp_path / "pod.yaml", CLEAN)
+    write(tmp_path / "broken.yaml", "a: b: c\n")
+    assert run("parse", str(tmp_path / "pod.yaml"), str(tmp_path / "broken.yaml"))[0] == 2
+    assert run("parse")[0] == 2

@@ -148,7 +148,8 @@ def test_every_file_is_scanned_or_reported_unparseable(runs: CorpusRuns) -> None
 
 
 def test_summary_line_is_present_and_adds_up(runs: CorpusRuns) -> None:
-    lines = runs.stdout.splitlines()
+    *lines, chosen = runs.stdout.splitlines()  # no -p, no ./policy: the pack, and it says so
+    assert chosen == "policies: kfix's built-in pack (no ./policy directory)"
     assert lines[-2] == ""
     summary = SUMMARY.match(lines[-1])
     assert summary, lines[-1]

@@ -185,6 +185,7 @@ def test_yaml_infinity_and_nan_refuse_their_document_only(tree: Path, value: str
 @pytest.mark.parametrize("text,line", [
     ('{"kind": "Pod",\n "spec": {"x": NaN}}', 2),
     ('{"kind": "Pod", "spec": {"x": -Infinity}}', 1),
+    ('{"kind": "Pod"}\n{"kind": "Pod",\n "spec": {"x": NaN}}', 3),  # in a stream's 2nd value
 ])
 def test_json_nan_and_infinity_are_refused_with_their_line(text: str, line: int) -> None:
     loaded = manifests.parse("n.json", text)
@@ -200,6 +201,23 @@ def test_a_json_lone_surrogate_is_refused_not_a_crash(tree: Path) -> None:
     by_file = results(done)
     assert errors(by_file["s.json"]) == [("refused: a string holds a lone UTF-16 surrogate", 0)]
     good_still_scanned(by_file)
+
+
+def test_a_lone_surrogate_in_a_json_streams_later_value_is_refused(tree: Path) -> None:
+    (tree / "s.json").write_text(
+        '{"kind": "Pod"}\n{"kind": "Pod", "metadata": {"name": "\\udc00"}}', encoding="utf-8")
+    done = scan("s.json", "good", cwd=tree)
+    by_file = results(done)
+    assert errors(by_file["s.json"]) == [("refused: a string holds a lone UTF-16 surrogate", 0)]
+    good_still_scanned(by_file)
+
+
+def test_a_json_stream_too_deep_in_its_second_value_is_refused() -> None:
+    text = '{"kind": "Pod"}\n' + '{"a": ' * 600 + "1" + "}" * 600
+    loaded = manifests.parse("deep.json", text)
+    assert loaded.documents == ()
+    (problem,) = loaded.problems
+    assert problem.line == 2 and "nesting deeper than 500 levels" in problem.message
 
 
 # B8: a plain `=` is text

@@ -202,12 +202,12 @@ def test_a_parser_overrides_what_the_name_says(tmp_path: Path) -> None:
     yaml_named.write_text(numbers, encoding="utf-8")
     (by_name,) = manifests.read(str(yaml_named)).documents
     assert by_name.content == {"kind": "Pod", "a": "1e3"}  # YAML 1.1 reads 1e3 as a string
-    (as_json,) = manifests.read(str(yaml_named), "json").documents
+    (as_json,) = manifests.read(str(yaml_named), manifests.Reading(parser="json")).documents
     assert as_json.content == {"kind": "Pod", "a": 1000.0}
     json_named = tmp_path / "pod.json"
     json_named.write_text("kind: Pod\n---\nkind: Service\n", encoding="utf-8")
     assert manifests.read(str(json_named)).problems  # not JSON
-    as_yaml = manifests.load([str(json_named)], "yaml")[0]
+    as_yaml = manifests.load([str(json_named)], manifests.Reading(parser="yaml"))[0]
     assert [d.content["kind"] for d in as_yaml.documents] == ["Pod", "Service"]
     assert as_yaml.problems == ()
 
@@ -606,3 +606,61 @@ def test_a_changed_document_of_every_vendored_file_reads_as_a_whole_parse_would(
         many += text.count("\n---") > 1
         assert _reread(text, changed) == _whole(changed), path
     assert many, "no vendored file has several documents: the pieces went untested"
+
+
+# --- JSON streams: several values in one file ----------------------------------------------
+
+
+def test_concatenated_json_objects_are_documents_with_their_lines(tmp_path: Path) -> None:
+    """`kubectl get pod a b -o json` prints a List; scripts that loop `kubectl get -o json`
+    into one file write objects one after another, which json.loads refuses ("Extra data")."""
+    first = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}, indent=4)
+    second = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}, indent=4)
+    path = tmp_path / "pods.json"
+    path.write_text(first + "\n" + second + "\n", encoding="utf-8")
+    loaded = manifests.read(str(path))
+    assert not loaded.problems
+    assert [(d.index, d.line, d.content["metadata"]["name"]) for d in loaded.documents] == [
+        (0, 1, "a"), (1, 8, "b")]
+    assert loaded.documents[1].line_of("/metadata/name") == 12  # '"name": "b"', in the file
+    assert loaded.documents[0].line_of("/spec/containers") == 1  # missing: the object's line
+
+
+def test_json_lines_are_documents_and_non_objects_keep_their_index(tmp_path: Path) -> None:
+    path = tmp_path / "objects.jsonl"
+    path.write_text('{"kind": "Pod", "metadata": {"name": "a"}}\n[1, 2]\n\n'
+                    '{"kind": "Service", "metadata": {"name": "b"}}\n', encoding="utf-8")
+    loaded = manifests.parse(str(path), path.read_text(encoding="utf-8"))
+    assert not loaded.problems
+    assert [(d.index, d.line, d.content["kind"]) for d in loaded.documents] == [
+        (0, 1, "Pod"), (2, 4, "Service")]
+
+
+def test_json_stream_with_a_broken_value_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"kind": "Pod"}\n{"kind": "Pod",\n "metadata": }\n', encoding="utf-8")
+    loaded = manifests.read(str(path))
+    assert loaded.documents == ()
+    assert [(p.line, p.message) for p in loaded.problems] == [(3, "cannot parse: Expecting value")]
+
+
+def test_json_stream_findings_point_at_the_second_objects_lines(tmp_path: Path) -> None:
+    first = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok"},
+             "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}
+    second = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"},
+              "spec": {"containers": [{"name": "c", "image": "nginx:1",
+                                       "securityContext": {"privileged": True}}]}}
+    path = tmp_path / "pods.json"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second, indent=2) + "\n",
+                    encoding="utf-8")
+    result = scan([str(path)], ScanOptions(policy_paths=(policy(tmp_path, """
+        package main
+        import rego.v1
+        deny contains {"msg": input.metadata.name,
+                       "pointer": "/spec/containers/0/securityContext/privileged"} if {
+            input.spec.containers[0].securityContext.privileged
+        }
+    """),)))
+    assert not result.problems
+    assert [(f.message, f.document, f.line) for r in result.results for f in r.failures] == [
+        ("bad", 1, 14)]  # line 2 opens it

@@ -667,3 +667,26 @@ def test_unified_diffs_apply_exactly_on_repetitive_text() -> None:
             assert _apply_unified_diff(before, unified_diff("x", before, after)) == after
             checked += 1
     assert checked > 300
+
+
+def test_a_json_stream_patches_only_its_patched_values() -> None:
+    """JSON Lines and concatenated objects: each value is patched on its own, the text
+    between them and the other values stay byte for byte."""
+    text = ('{"kind": "Pod", "metadata": {"name": "a"}}\n'
+            '{\n  "kind": "Pod",\n  "metadata": {\n    "name": "b"\n  }\n}\n'
+            '{"kind": "Pod", "metadata": {"name": "c"}}\n')
+    after = apply_to_text(text, "pods.jsonl", {
+        1: [{"op": "add", "path": "/metadata/labels", "value": {"app": "b"}}],
+        2: [{"op": "replace", "path": "/metadata/name", "value": "d"}],
+    })
+    assert after == ('{"kind": "Pod", "metadata": {"name": "a"}}\n'
+                     '{\n  "kind": "Pod",\n  "metadata": {\n    "name": "b",\n'
+                     '    "labels": {\n      "app": "b"\n    }\n  }\n}\n'
+                     '{"kind": "Pod", "metadata": {"name": "d"}}\n')
+    assert [d.content for d in manifests.parse("pods.jsonl", after).documents][1] == {
+        "kind": "Pod", "metadata": {"name": "b", "labels": {"app": "b"}}}
+
+
+def test_a_json_stream_has_no_document_past_its_last() -> None:
+    with pytest.raises(WriteError, match="there is no document 2"):
+        apply_to_text('{"a": 1}\n{"b": 2}\n', "x.json", {2: [{"op": "remove", "path": "/a"}]})

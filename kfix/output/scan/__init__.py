@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from kfix.model import ScanResult
 from kfix.output import Report
-from kfix.output.scan import github, gitlab, json, junit, markdown, sarif, stdout, table, tap
+from kfix.output.scan import (
+    azuredevops,
+    github,
+    gitlab,
+    json,
+    junit,
+    markdown,
+    sarif,
+    stdout,
+    table,
+    tap,
+)
 
 REPORTS: dict[str, Report[ScanResult]] = {
     "stdout": stdout.render,
@@ -16,4 +27,5 @@ REPORTS: dict[str, Report[ScanResult]] = {
     "sarif": sarif.render,
     "markdown": markdown.render,
     "gitlab": gitlab.render,
+    "azuredevops": azuredevops.render,
 }

@@ -9,10 +9,12 @@
     ::error file=broken.yaml,line=3::<message>
     N tests, N passed, N warnings, N failures, N exceptions[, N errors]
 
-The line is the finding's, else 1, as conftest. kfix adds an `::error` per input it
-could not read or parse, after the groups so a collapsed group cannot hide it, and
-escapes `%`, CR and LF (and `:` `,` in file names) as GitHub asks, where conftest does
-not: a message of several lines stays one annotation instead of breaking the log.
+The line is the finding's, else 1, as conftest. With --github-hide-passed, a file and
+namespace with only successes gets no group, as conftest's; the summary still counts it.
+kfix adds an `::error` per input it could not read or parse, after the groups so a
+collapsed group cannot hide it, and escapes `%`, CR and LF (and `:` `,` in file names)
+as GitHub asks, where conftest does not: a message of several lines stays one
+annotation instead of breaking the log.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     # escaped and quoted once.
     files: dict[str, tuple[str, str]] = {}
     namespaces: dict[str, str] = {}
-    lines = [_group(check, files, namespaces) for check in result.results]
+    lines = [_group(check, files, namespaces) for check in result.results
+             if not (options.github_hide_passed and _passed(check))]
     lines += [_command("error", p.file, p.line, p.message) + "\n" for p in result.problems]
     lines.append(summary(result) + "\n")
     return "".join(lines)
@@ -62,6 +65,11 @@ def _group(check: CheckResult, files: dict[str, tuple[str, str]],
         f"::notice file={file},line=1::Number of successful checks: {check.successes}\n"
         "::endgroup::\n"
     )
+
+
+def _passed(check: CheckResult) -> bool:
+    """Only successes: --github-hide-passed leaves its group out (the summary counts it)."""
+    return not (check.failures or check.warnings or check.exceptions)
 
 
 def _quote(name: str) -> str:

@@ -12,6 +12,9 @@ single failure whose metadata says `"error": true`: a consumer that counts failu
 then fails the run just as kfix's exit code does, instead of passing over a manifest
 nobody checked.
 
+When no -p was given, every entry ends with `"policies"`, naming what kfix chose
+(./policy as conftest, or kfix's built-in pack); with -p the bytes are conftest's.
+
 Bytes match Go's encoder: map keys sorted, `<`, `>`, `&` escaped, other text as UTF-8.
 """
 
@@ -42,6 +45,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     entries = [_entry(check, quoted) for check in result.results]
     entries += [_TAB + go_escaped(indented_json(_problem_entry(p), _TAB, 1))
                 for p in result.problems]
+    if result.policy_set:  # policies kfix chose: said in every entry, after conftest's keys
+        said = f',\n\t\t"policies": {go_escaped(encode_basestring(result.policy_set))}\n\t}}'
+        entries = [entry[: -len("\n\t}")] + said for entry in entries]
     return "[\n" + ",\n".join(entries) + "\n]\n" if entries else "[]\n"
 
 

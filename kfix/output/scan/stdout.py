@@ -42,7 +42,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     ]
     counts = Counts.of(result)
     closing = paint(summary(result, counts), _summary_color(result, counts), color)
-    report = "\n".join([*lines, "", closing]) + "\n"
+    chosen = [f"policies: {result.policy_set}"] if result.policy_set else []
+    report = "\n".join([*lines, "", closing, *chosen]) + "\n"
     return render_trace(result, options) + report if options.trace else report
 
 

@@ -12,7 +12,7 @@ from kfix.output.scan import REPORTS
 
 
 def test_the_formats_are_conftests_and_kfixs_own() -> None:
-    conftests = ["github", "json", "junit", "sarif", "stdout", "table", "tap"]
+    conftests = ["azuredevops", "github", "json", "junit", "sarif", "stdout", "table", "tap"]
     assert sorted(REPORTS) == sorted([*conftests, "gitlab", "markdown"])
 
 
@@ -22,7 +22,8 @@ def test_every_format_has_its_own_test_module(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
-@pytest.mark.parametrize("options", [ReportOptions(), ReportOptions(True, True, True, True)])
+@pytest.mark.parametrize("options", [
+    ReportOptions(), ReportOptions(True, True, True, True, github_hide_passed=True)])
 def test_every_format_returns_its_text_and_prints_nothing(
     name: str,
     options: ReportOptions,

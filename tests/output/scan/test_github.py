@@ -47,3 +47,23 @@ def test_messages_and_names_are_escaped_so_one_finding_stays_one_annotation(
     assert github.render(one, ReportOptions()).splitlines()[1] == (
         "::error file=odd%2Cname%3Ax.yaml,line=12::100%25 bad%0D%0Asee docs"
     )
+
+
+def test_hide_passed_leaves_out_groups_with_only_successes(scan: ScanResult) -> None:
+    """conftest output/github_test.go, "hide-passed keeps files with failures and counts
+    every test": a passing file's group goes, the summary still counts its tests."""
+    text = github.render(scan, ReportOptions(github_hide_passed=True))
+    assert '"svc.yaml"' not in text and "file=svc.yaml" not in text
+    assert text == github.render(scan, ReportOptions()).replace(
+        '::group::Testing "svc.yaml" against 4 policies in namespace "main"\n'
+        "::notice file=svc.yaml,line=1::Number of successful checks: 4\n"
+        "::endgroup::\n", "")
+    assert text.endswith("12 tests, 8 passed, 1 warning, 2 failures, 1 exception, 1 error\n")
+
+
+def test_hide_passed_with_only_passing_files_prints_the_summary_alone() -> None:
+    """conftest output/github_test.go, "hide-passed skips a file with only successes"."""
+    passing = ScanResult(results=(CheckResult(file="examples/kubernetes/service.yaml",
+                                              namespace="namespace", successes=5),))
+    assert github.render(passing, ReportOptions(github_hide_passed=True)) == (
+        "5 tests, 5 passed, 0 warnings, 0 failures, 0 exceptions\n")
