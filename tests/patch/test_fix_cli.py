@@ -336,9 +336,11 @@ def test_write_names_each_file_it_wrote_in_table_and_json(tmp_path: Path) -> Non
     path = manifest(tmp_path)
     table = run(str(path), "--write")
     assert table.exit_code == 0, table.output
-    *_, wrote, closing = table.output.splitlines()
-    assert wrote == f"wrote {path}"
-    assert closing.endswith("1 file changed")
+    lines = table.output.splitlines()
+    closing = next(n for n, line in enumerate(lines) if line.endswith("1 file changed"))
+    assert lines[closing - 1] == f"wrote {path}"
+    assert [line.partition(" (")[0] for line in lines[closing + 1:]] == [
+        "policies: kfix's built-in pack"]
     path.write_text(PRIVILEGED, encoding="utf-8")
     assert report(run(str(path), "--write", "-o", "json"))["written"] == [str(path)]
 
