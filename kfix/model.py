@@ -519,3 +519,16 @@ class VerifyResult:
             return 2
         failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
         return 1 if failed else 0
+
+
+# -- kfix plan: reviewed remediation ------------------------------------------------------
+
+# what became of a plan's action, in the order it usually goes; REJECTED (a person said no)
+# and FAILED (its checks failed when applied, or its rollback did) as above
+PROPOSED = "proposed"
+APPROVED = "approved"
+STALE = "stale"  # its file changed since the plan was made: nothing written for it
+APPLIED = "applied"  # written, not yet re-scanned
+VERIFIED = "verified"  # written and re-scanned clean of its finding
+ROLLED_BACK = "rolled-back"
+PLAN_STATES = (PROPOSED, APPROVED, REJECTED, STALE, APPLIED, VERIFIED, FAILED, ROLLED_BACK)

@@ -26,10 +26,11 @@ RANKS = {
     "kfix.patch": 7,  # 3 patch and 4 verify
     "kfix.writer": 8,  # 5 write
     "kfix.runner": 9,  # the stages in order: scan, fix
-    "kfix.output": 10,  # 6 report: reads the model only
-    "kfix.policytest": 11,  # kfix test and kfix verify
-    "kfix.author": 12,  # kfix policy new and kfix draft
-    "kfix.cli": 13,
+    "kfix.plan": 10,  # kfix plan, approve, apply, rollback, audit: reviewed remediation
+    "kfix.output": 11,  # 6 report: reads the model (and plan records) only
+    "kfix.policytest": 12,  # kfix test and kfix verify
+    "kfix.author": 13,  # kfix policy new and kfix draft
+    "kfix.cli": 14,
 }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from kfix import __version__
-from kfix.cli import draft, fix, policy, pull, report, scan, test, verify
+from kfix.cli import draft, fix, plan, policy, pull, report, scan, test, verify
 from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
@@ -105,7 +105,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for command in (scan.scan_command, fix.fix_command, test.test_command,
                 verify.verify_command, draft.draft_command, policy.policy_group,
-                policy.doc_command, report.report_group, pull.pull_command):
+                policy.doc_command, report.report_group, pull.pull_command,
+                plan.plan_group, plan.approve_command, plan.reject_command,
+                plan.apply_command, plan.rollback_command, plan.audit_group):
     cli.add_command(command)
 
 

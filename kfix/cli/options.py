@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
-from kfix.model import ALL_PROFILES, PARSERS, PROFILES, SEVERITIES
+from kfix.model import ALL_PROFILES, DEFAULT_MAX_RISK, PARSERS, PROFILES, RISKS, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -185,3 +185,29 @@ inputs = together(paths, ignore, combine, jobs, shard)
 policies = together(policy_paths, namespaces, all_namespaces, gatekeeper_paths, data_paths,
                     rego_version, engine, timeout, show_builtin_errors, allow_network,
                     capabilities, profile, min_severity, strict)
+
+# -- choosing fixes (fix) and actions (approve, reject) ------------------------------------------
+
+
+def policy_ids(help: str) -> Callable[[F], F]:
+    return click.option("--policy-id", "policy_ids", multiple=True, help=help)
+
+
+def max_risk(help: str, default: str | None = DEFAULT_MAX_RISK) -> Callable[[F], F]:
+    return click.option("--max-risk", type=click.Choice(RISKS), default=default,
+                        show_default=default is not None, help=help)
+
+
+# -- plans ------------------------------------------------------------------------------------
+
+plan_output = click.option("-o", "--output", "plan_path", required=True,
+                           type=click.Path(dir_okay=False),
+                           help="Write the plan here (JSON, see `kfix plan schema`).")
+plan_path = click.argument("plan_path", type=click.Path(dir_okay=False))
+action_ids = click.argument("ids", nargs=-1)
+every = click.option("--all", "every", is_flag=True, help="Every action still open to decision.")
+by = click.option("--by", help="Who decides. Default: `git config user.name`, else the OS user.")
+reason = click.option("--reason", default="", help="Why, recorded with the decision.")
+audit_log = click.option("--audit-log", type=click.Path(dir_okay=False),
+                         help="Audit log (JSON Lines) to append to. Default: beside the plan, "
+                              "PLAN.audit.jsonl for PLAN.json.")

@@ -1,0 +1,269 @@
+"""`kfix apply` and `kfix rollback`: approved actions written, proved, recorded; and undone.
+
+Apply works file by file. A file whose bytes no longer match the sha256 its actions were
+planned on is not touched (`stale`). Otherwise its approved actions are applied in the
+order they were computed, every document is verified again (checker.py), the new text is
+proved by parsing it back, and the file is replaced atomically, only over the bytes that
+were read (kfix.writer.files); then it is read back and scanned (`applied`, then
+`verified`). One failing action leaves its whole file as it was; a re-scan that fails
+puts the original bytes back. Each action handled is one audit record.
+
+Rollback puts back the exact bytes a file had before its apply (kept in the plan by
+sha256), only while the file still holds what the apply wrote; every action that apply
+wrote in the file is rolled back with it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kfix.errors import WriteError
+from kfix.load import lists, manifests
+from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, Document
+from kfix.plan import audit
+from kfix.plan.check import Checker, checker
+from kfix.plan.decide import find, now
+from kfix.plan.model import Action, FileTarget, Outcome, Plan, sha256_hex
+from kfix.plan.order import patched
+from kfix.writer.files import write_atomic
+from kfix.writer.text import apply_to_text
+
+
+@dataclass(frozen=True)
+class Handled:
+    """An action as a run left it, and what the run did (its new state, or STALE/FAILED
+    for a rollback that could not be done)."""
+
+    action: Action
+    result: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    plan: Plan
+    handled: tuple[Handled, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(h.result in (STALE, FAILED) for h in self.handled) else 0
+
+
+def apply(plan: Plan, base: str, audit_log: str) -> RunResult:
+    """Apply the plan's approved file actions; `base` is the plan's directory."""
+    approved = [a for a in plan.actions if a.state == APPROVED
+                and isinstance(a.target, FileTarget)]
+    if not approved:
+        return RunResult(plan)
+    by_file: dict[str, list[Action]] = {}
+    for action in approved:
+        by_file.setdefault(action.file, []).append(action)
+    handled: list[Handled] = []
+    originals = dict(plan.originals)
+    with checker(plan.options) as check:
+        for path, actions in by_file.items():
+            done, before = _apply_file(os.path.join(base, path), actions, check, plan)
+            handled += done
+            if before is not None:
+                originals[sha256_hex(before.encode())] = before
+    _record(audit_log, plan, "apply", handled)
+    updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),
+                      originals=originals)
+    return RunResult(updated, tuple(handled))
+
+
+def _apply_file(path: str, actions: Sequence[Action], check: Checker,
+                plan: Plan) -> tuple[list[Handled], str | None]:
+    """The actions' outcome, and the file's text before, when it was written."""
+    at = now()
+
+    def settle(state: str, message: str = "", before: str = "", after: str = "",
+               only: Sequence[Action] = actions) -> list[Handled]:
+        return [Handled(replace(a, state=state, outcome=Outcome(at, before, after, message)),
+                        state, message) for a in only]
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return settle(FAILED, f"cannot read: {exc.strerror}"), None
+    digest = sha256_hex(raw)
+    planned = actions[0].target
+    assert isinstance(planned, FileTarget)
+    if digest != planned.sha256:
+        return settle(STALE, "the file changed since the plan was made: nothing written",
+                      digest), None
+    text = raw.decode("utf-8")
+    bom = manifests.BOM if text.startswith(manifests.BOM) else ""
+    loaded = lists.expanded(manifests.parse(path, text[len(bom):]))
+    documents = {(d.index, d.item): d for d in loaded.documents}
+    groups: dict[tuple[int, str], list[Action]] = {}
+    for action in _ordered(actions, plan):
+        target = action.target
+        assert isinstance(target, FileTarget)
+        groups.setdefault((target.document, target.item), []).append(action)
+    failures: dict[str, str] = {}
+    contents: dict[tuple[int, str], Any] = {}
+    for key, group in groups.items():
+        document = documents.get(key)
+        if document is None:
+            failures.update({a.id: "its document is not in the file" for a in group})
+            continue
+        content = document.content
+        for action in group:
+            missing = [i for i in action.after if i not in {a.id for a in actions}]
+            result = patched(content, action.patch)
+            if missing:
+                failures[action.id] = f"builds on {', '.join(missing)}, not approved"
+            elif isinstance(result, str):
+                failures[action.id] = f"patch does not apply: {result}"
+            else:
+                content = result
+        contents[key] = content
+        if not failures:
+            failures.update(check.reasons(document, content, group))
+    if failures:
+        return _failed(actions, failures, settle, digest), None
+    patches: dict[int, list[Any]] = {}
+    for (index, item), group in groups.items():
+        ops = [op for a in group for op in a.patch]
+        patches.setdefault(index, []).extend(lists.operations(item, ops))
+    try:
+        after = apply_to_text(loaded.text, path, patches)
+    except WriteError as exc:
+        return settle(FAILED, f"cannot write back: {exc.message}", digest), None
+    expected = manifests.contents(loaded)
+    expected.update(contents)
+    if manifests.reread(loaded, after) != expected:
+        return settle(FAILED, "write-back would not give the verified documents back",
+                      digest), None
+    after = bom + after
+    try:
+        write_atomic(path, after, expected=text)
+    except WriteError as exc:
+        return settle(FAILED, exc.message, digest), None
+    written = sha256_hex(after.encode())
+    rescan = _rescan(path, documents, groups, check)
+    if rescan:
+        write_atomic(path, text, expected=after)
+        return settle(FAILED, f"re-scan after writing: {rescan}; original bytes put back",
+                      digest, written), None
+    return settle(VERIFIED, "", digest, written), text
+
+
+def _failed(actions: Sequence[Action], failures: Mapping[str, str], settle: Any,
+            digest: str) -> list[Handled]:
+    first = next(iter(failures))
+    done: list[Handled] = []
+    for action in actions:
+        reason = failures.get(action.id) or f"not written: action {first} of this file failed"
+        done += settle(FAILED, reason, digest, only=[action])
+    return done
+
+
+def _ordered(actions: Sequence[Action], plan: Plan) -> list[Action]:
+    """The approved actions in the order they were computed: each after those it builds on
+    (the plan lists them by rank)."""
+    position = {a.id: n for n, a in enumerate(plan.actions)}
+    pending = sorted(actions, key=lambda a: (len(a.after), position[a.id]))
+    placed: list[Action] = []
+    ids = {a.id for a in actions}
+    while pending:
+        ready = next((a for a in pending if all(i in {p.id for p in placed} or i not in ids
+                                                 for i in a.after)), pending[0])
+        pending.remove(ready)
+        placed.append(ready)
+    return placed
+
+
+def _rescan(path: str, documents: Mapping[tuple[int, str], Document],
+            groups: Mapping[tuple[int, str], Sequence[Action]], check: Checker) -> str:
+    """Read the written file back and check each changed document again; "" when clean."""
+    reread = lists.expanded(manifests.read(path))
+    if reread.problems:
+        return str(reread.problems[0])
+    now_there = {(d.index, d.item): d for d in reread.documents}
+    for key, group in groups.items():
+        written = now_there.get(key)
+        if written is None:
+            return f"document {key[0]} is gone"
+        reasons = check.reasons(documents[key], written.content, group)
+        if reasons:
+            return next(iter(reasons.values()))
+    return ""
+
+
+def rollback(plan: Plan, base: str, ids: Sequence[str], audit_log: str) -> RunResult:
+    """Put back the bytes of the files the chosen applied actions changed (all, without ids)."""
+    applied = [a for a in plan.actions if a.state in (APPLIED, VERIFIED) and a.outcome]
+    chosen = [find(plan, i) for i in ids] if ids else applied
+    keys = {(a.file, a.outcome.after_sha256) for a in chosen if a.outcome and a in applied}
+    handled: list[Handled] = [Handled(a, FAILED, f"it is {a.state}, not applied")
+                              for a in chosen if a not in applied]
+    for file, after_sha in sorted(keys):
+        group = [a for a in applied if a.outcome and (a.file, a.outcome.after_sha256)
+                 == (file, after_sha)]
+        handled += _rollback_file(os.path.join(base, file), group, plan.originals)
+    _record(audit_log, plan, "rollback", handled)
+    changed = {h.action.id: h.action for h in handled if h.result == ROLLED_BACK}
+    return RunResult(plan.with_actions(changed), tuple(handled))
+
+
+def _rollback_file(path: str, group: Sequence[Action],
+                   originals: Mapping[str, str]) -> list[Handled]:
+    at = now()
+    outcome = group[0].outcome
+    assert outcome is not None
+
+    def settle(result: str, message: str, after: str = "") -> list[Handled]:
+        state = ROLLED_BACK if result == ROLLED_BACK else None
+        return [Handled(replace(a, state=state or a.state,
+                                outcome=Outcome(at, outcome.after_sha256, after, message)
+                                if state else a.outcome), result, message) for a in group]
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return settle(FAILED, f"cannot read: {exc.strerror}")
+    if sha256_hex(raw) != outcome.after_sha256:
+        return settle(STALE, "the file changed since the apply: not rolled back")
+    before = originals.get(outcome.before_sha256)
+    if before is None:
+        return settle(FAILED, "the plan holds no copy of the file before the apply")
+    try:
+        write_atomic(path, before, expected=raw.decode("utf-8"))
+    except WriteError as exc:
+        return settle(FAILED, exc.message)
+    with open(path, "rb") as handle:
+        restored = sha256_hex(handle.read())
+    if restored != outcome.before_sha256:
+        return settle(FAILED, "the restored file does not match the bytes before the apply")
+    also = "" if len(group) == 1 else f"with {', '.join(a.id for a in group)} (one write)"
+    return settle(ROLLED_BACK, also, restored)
+
+
+def _record(log: str, plan: Plan, operation: str, handled: Sequence[Handled]) -> None:
+    if not handled:
+        return
+    records = []
+    for h in handled:
+        action, outcome = h.action, h.action.outcome
+        records.append({
+            "operation": operation,
+            "at": outcome.at if outcome else now(),
+            "plan": plan.id,
+            "action": action.id,
+            "approver": vars(action.decision) if action.decision else None,
+            "file": action.file,
+            "policy": action.policy,
+            "before_sha256": outcome.before_sha256 if outcome else "",
+            "after_sha256": outcome.after_sha256 if outcome else "",
+            "patch": [dict(op) for op in action.patch],
+            "result": h.result,
+            "message": h.message,
+        })
+    audit.append(log, records)
