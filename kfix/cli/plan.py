@@ -107,6 +107,12 @@ def _decide(plan_path: str, ids: tuple[str, ...], state: str, every: bool,
     for action in chosen:
         click.echo(f"{state} {action.id} {action.file} {action.policy} (risk {action.risk})")
     click.echo(f"{len(chosen)} {state} by {decision.by}")
+    approved = {a.id for a in plan.actions if a.state == APPROVED}
+    for action in plan.actions:
+        missing = [i for i in action.after if i not in approved]
+        if action.state == APPROVED and missing:
+            click.echo(f"kfix: note: {action.id} builds on {', '.join(missing)}, not approved: "
+                       "apply fails it unless they are approved too", err=True)
 
 
 def _decision_options(function: Any) -> Any:
