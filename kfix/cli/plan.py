@@ -22,7 +22,7 @@ class PlanGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group("plan", cls=PlanGroup)
+@click.group("plan", cls=PlanGroup, subcommand_metavar="PATHS... -o PLAN | COMMAND [ARGS]...")
 def plan_group() -> None:
     """Propose verified fixes as a ranked plan to review: `kfix plan PATHS... -o plan.json`.
 
@@ -34,7 +34,7 @@ def plan_group() -> None:
     """
 
 
-@plan_group.command("create")
+@plan_group.command("create", short_help="Make a plan of PATHS (`kfix plan PATHS...` runs it).")
 @options.inputs
 @options.policies
 @options.fragment_dirs
