@@ -199,15 +199,20 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.argument("log", type=click.Path(dir_okay=False))
-def audit_verify_command(log: str) -> None:
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
+              help="Also check the log still ends where this plan's last apply or rollback "
+                   "left it (finds records deleted from the end).")
+def audit_verify_command(log: str, plan_path: str | None) -> None:
     """Check every record's hash and the chain; name the first bad record.
 
     Exit codes: 0 intact; 1 a record was edited, deleted, inserted or moved; 2 the log
-    cannot be read.
+    or the plan cannot be read.
     """
-    from kfix.plan.audit import verify
+    from kfix.plan import store
+    from kfix.plan.audit import verify, verify_head
 
-    check = verify(log)
+    head = store.read(plan_path).plan.audit if plan_path else None
+    check = verify_head(log, head.records, head.hash) if head else verify(log)
     if check.bad:
         click.echo(f"{log}: record {check.bad} {check.reason}")
     else:

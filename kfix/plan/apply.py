@@ -26,7 +26,7 @@ from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, 
 from kfix.plan import audit
 from kfix.plan.check import Checker, checker
 from kfix.plan.decide import find, now
-from kfix.plan.model import Action, FileTarget, Outcome, Plan, sha256_hex
+from kfix.plan.model import Action, AuditHead, FileTarget, Outcome, Plan, sha256_hex
 from kfix.plan.order import patched
 from kfix.writer.files import write_atomic
 from kfix.writer.text import apply_to_text
@@ -69,9 +69,8 @@ def apply(plan: Plan, base: str, audit_log: str) -> RunResult:
             handled += done
             if before is not None:
                 originals[sha256_hex(before.encode())] = before
-    _record(audit_log, plan, "apply", handled)
     updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),
-                      originals=originals)
+                      originals=originals, audit=_record(audit_log, base, plan, "apply", handled))
     return RunResult(updated, tuple(handled))
 
 
@@ -207,9 +206,10 @@ def rollback(plan: Plan, base: str, ids: Sequence[str], audit_log: str) -> RunRe
         group = [a for a in applied if a.outcome and (a.file, a.outcome.after_sha256)
                  == (file, after_sha)]
         handled += _rollback_file(os.path.join(base, file), group, plan.originals)
-    _record(audit_log, plan, "rollback", handled)
     changed = {h.action.id: h.action for h in handled if h.result == ROLLED_BACK}
-    return RunResult(plan.with_actions(changed), tuple(handled))
+    return RunResult(replace(plan.with_actions(changed),
+                             audit=_record(audit_log, base, plan, "rollback", handled)),
+                     tuple(handled))
 
 
 def _rollback_file(path: str, group: Sequence[Action],
@@ -246,9 +246,11 @@ def _rollback_file(path: str, group: Sequence[Action],
     return settle(ROLLED_BACK, also, restored)
 
 
-def _record(log: str, plan: Plan, operation: str, handled: Sequence[Handled]) -> None:
+def _record(log: str, base: str, plan: Plan, operation: str,
+            handled: Sequence[Handled]) -> AuditHead | None:
+    """Append the run's records; the log's new end, for the plan to keep."""
     if not handled:
-        return
+        return plan.audit
     records = []
     for h in handled:
         action, outcome = h.action, h.action.outcome
@@ -266,4 +268,5 @@ def _record(log: str, plan: Plan, operation: str, handled: Sequence[Handled]) ->
             "result": h.result,
             "message": h.message,
         })
-    audit.append(log, records)
+    count, head = audit.append(log, records)
+    return AuditHead(os.path.relpath(os.path.abspath(log), base), count, head)

@@ -65,6 +65,21 @@ def verify(path: str) -> Check:
     return Check(count)
 
 
+def verify_head(path: str, records: int, head: str) -> Check:
+    """`verify`, and the log still reaches the record a plan saw last, unchanged."""
+    check = verify(path)
+    if check.bad:
+        return check
+    if check.records < records:
+        return Check(check.records, check.records + 1,
+                     f"is missing: the plan saw {records} records, the log holds "
+                     f"{check.records} (deleted from the end)")
+    last = read(path)[records - 1]
+    if last["hash"] != head:
+        return Check(records - 1, records, "is not the record the plan saw last")
+    return check
+
+
 def read(path: str) -> list[dict[str, Any]]:
     """The records, once the chain is checked; a broken log is an error naming the record."""
     check = verify(path)
@@ -73,8 +88,9 @@ def read(path: str) -> list[dict[str, Any]]:
     return [r for r in _lines(path) if isinstance(r, dict)]
 
 
-def append(path: str, records: Sequence[Mapping[str, Any]]) -> None:
-    """Chain the records on to the log (created if missing) and make them durable."""
+def append(path: str, records: Sequence[Mapping[str, Any]]) -> tuple[int, str]:
+    """Chain the records on to the log (created if missing) and make them durable; the
+    number of records it then holds, and the last one's hash."""
     with open(path, "a+", encoding="utf-8") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
@@ -88,6 +104,7 @@ def append(path: str, records: Sequence[Mapping[str, Any]]) -> None:
             handle.write("".join(lines))
             handle.flush()
             os.fsync(handle.fileno())
+            return len(existing) + len(records), previous
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 

@@ -85,6 +85,16 @@ class Action:
 
 
 @dataclass(frozen=True)
+class AuditHead:
+    """How many records the audit log held after this plan's last run, and the last one's
+    hash: `kfix audit verify --plan` finds records deleted from the end too."""
+
+    log: str  # relative to the plan's directory
+    records: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class Plan:
     id: str
     created: str
@@ -93,6 +103,7 @@ class Plan:
     options: Mapping[str, Any] = field(default_factory=dict)  # the fix run's, to re-verify
     # file text before an apply, by its sha256, so a rollback restores it exactly
     originals: Mapping[str, str] = field(default_factory=dict)
+    audit: AuditHead | None = None  # the log's end as the last apply or rollback left it
 
     def with_actions(self, changed: Mapping[str, Action]) -> Plan:
         return replace(self, actions=tuple(changed.get(a.id, a) for a in self.actions))
@@ -107,6 +118,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         "options": dict(plan.options),
         "actions": [_action_json(a) for a in plan.actions],
         "originals": dict(plan.originals),
+        "audit": _fields(plan.audit) if plan.audit else None,
     }
 
 
@@ -151,6 +163,7 @@ def from_json(data: Mapping[str, Any]) -> Plan:
         actions=tuple(_action(a) for a in data["actions"]),
         options=data["options"],
         originals=data["originals"],
+        audit=AuditHead(**data["audit"]) if data.get("audit") else None,
     )
 
 

@@ -102,6 +102,16 @@ def test_plan_approve_apply_tamper_audit_rollback(tmp_path: Path) -> None:
     assert {a["state"] for a in load(work)["actions"]
             if a["id"] in (agent["id"], pull["id"])} == {"rolled-back"}
     assert kfix("audit", "verify", log).stdout == f"{log}: 5 records, chain intact\n"
+    assert load(work)["audit"]["records"] == 5
+    assert kfix("audit", "verify", log, "--plan", plan_file).exit_code == 0
+    # dropping the last record leaves a valid chain: the plan knows how long it was
+    short = work / "short.jsonl"
+    short.write_text("".join(Path(log).read_text().splitlines(keepends=True)[:4]))
+    assert kfix("audit", "verify", str(short)).exit_code == 0
+    cut = kfix("audit", "verify", str(short), "--plan", plan_file)
+    assert cut.exit_code == 1
+    assert cut.stdout == (f"{short}: record 5 is missing: the plan saw 5 records, the log "
+                          "holds 4 (deleted from the end)\n")
 
     # an edited audit record is named, exit 1
     text = Path(log).read_text().splitlines(keepends=True)

@@ -81,6 +81,16 @@ def test_a_broken_log_is_not_appended_to(tmp_path: Path) -> None:
     assert log.read_bytes() == before
 
 
+def test_verify_head_finds_records_cut_from_the_end(tmp_path: Path) -> None:
+    log = logged(tmp_path)
+    records = audit.read(str(log))
+    assert audit.verify_head(str(log), 4, records[3]["hash"]) == audit.Check(4)
+    assert audit.verify_head(str(log), 3, records[2]["hash"]) == audit.Check(4)  # grew: fine
+    log.write_text("".join(lines(log)[:3]), encoding="utf-8")
+    assert audit.verify_head(str(log), 4, records[3]["hash"]).bad == 4
+    assert audit.verify_head(str(log), 3, "f" * 64).bad == 3
+
+
 def test_the_default_log_sits_beside_the_plan() -> None:
     assert audit.default_path("/r/plans/plan.json") == "/r/plans/plan.audit.jsonl"
 
