@@ -159,10 +159,16 @@ def apply_command(plan_path: str, audit_log: str | None) -> None:
     from kfix.output.plan import run_lines
     from kfix.plan import audit, store
     from kfix.plan.apply import apply
+    from kfix.plan.model import Plan
 
     stored = store.read(plan_path)
+
+    def checkpoint(plan: Plan) -> None:  # a written file's actions are `applied` at once
+        nonlocal stored
+        stored = store.write(stored, plan)
+
     result = apply(stored.plan, os.path.dirname(os.path.abspath(plan_path)),
-                   audit_log or audit.default_path(plan_path))
+                   audit_log or audit.default_path(plan_path), checkpoint)
     store.write(stored, result.plan)
     click.echo(run_lines(result, "apply"), nl=False)
     sys.exit(result.exit_code)

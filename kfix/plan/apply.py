@@ -16,7 +16,7 @@ wrote in the file is rolled back with it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -52,8 +52,13 @@ class RunResult:
         return 1 if any(h.result in (STALE, FAILED) for h in self.handled) else 0
 
 
-def apply(plan: Plan, base: str, audit_log: str) -> RunResult:
-    """Apply the plan's approved file actions; `base` is the plan's directory."""
+def apply(plan: Plan, base: str, audit_log: str,
+          checkpoint: Callable[[Plan], None] = lambda plan: None) -> RunResult:
+    """Apply the plan's approved file actions; `base` is the plan's directory.
+
+    `checkpoint` is given the plan as soon as a file is written (its actions `applied`,
+    its old text kept), so a run that dies before its re-scan still leaves a plan that
+    can roll the file back."""
     approved = [a for a in plan.actions if a.state == APPROVED
                 and isinstance(a.target, FileTarget)]
     if not approved:
@@ -62,39 +67,68 @@ def apply(plan: Plan, base: str, audit_log: str) -> RunResult:
     for action in approved:
         by_file.setdefault(action.file, []).append(action)
     handled: list[Handled] = []
-    originals = dict(plan.originals)
     with checker(plan.options) as check:
         for path, actions in by_file.items():
-            done, before = _apply_file(os.path.join(base, path), actions, check, plan)
-            handled += done
-            if before is not None:
-                originals[sha256_hex(before.encode())] = before
+            prepared = _prepare(os.path.join(base, path), actions, check, plan)
+            if not isinstance(prepared, _Write):
+                handled += prepared
+                continue
+            try:
+                write_atomic(prepared.path, prepared.after, expected=prepared.before)
+            except WriteError as exc:
+                handled += _settled(actions, FAILED, exc.message, prepared.digest)
+                continue
+            written = sha256_hex(prepared.after.encode())
+            plan = replace(plan, originals={**plan.originals,
+                                            prepared.digest: prepared.before})
+            plan = plan.with_actions({h.action.id: h.action for h in _settled(
+                actions, APPLIED, "", prepared.digest, written)})
+            checkpoint(plan)
+            rescan = _rescan(prepared, check)
+            if rescan:
+                write_atomic(prepared.path, prepared.before, expected=prepared.after)
+                handled += _settled(actions, FAILED, f"re-scan after writing: {rescan}; "
+                                    "original bytes put back", prepared.digest, written)
+            else:
+                handled += _settled(actions, VERIFIED, "", prepared.digest, written)
     updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),
-                      originals=originals, audit=_record(audit_log, base, plan, "apply", handled))
+                      audit=_record(audit_log, base, plan, "apply", handled))
     return RunResult(updated, tuple(handled))
 
 
-def _apply_file(path: str, actions: Sequence[Action], check: Checker,
-                plan: Plan) -> tuple[list[Handled], str | None]:
-    """The actions' outcome, and the file's text before, when it was written."""
+@dataclass(frozen=True)
+class _Write:
+    """A file's verified new text, ready to be written over the text it was made from."""
+
+    path: str
+    before: str
+    after: str
+    digest: str  # of `before`'s bytes: the planned sha256
+    documents: Mapping[tuple[int, str], Document]
+    groups: Mapping[tuple[int, str], Sequence[Action]]
+
+
+def _settled(actions: Sequence[Action], state: str, message: str = "", before: str = "",
+             after: str = "") -> list[Handled]:
     at = now()
+    return [Handled(replace(a, state=state, outcome=Outcome(at, before, after, message)),
+                    state, message) for a in actions]
 
-    def settle(state: str, message: str = "", before: str = "", after: str = "",
-               only: Sequence[Action] = actions) -> list[Handled]:
-        return [Handled(replace(a, state=state, outcome=Outcome(at, before, after, message)),
-                        state, message) for a in only]
 
+def _prepare(path: str, actions: Sequence[Action], check: Checker,
+             plan: Plan) -> _Write | list[Handled]:
+    """The file's new text, verified and proved; or why its actions cannot be applied."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        return settle(FAILED, f"cannot read: {exc.strerror}"), None
+        return _settled(actions, FAILED, f"cannot read: {exc.strerror}")
     digest = sha256_hex(raw)
     planned = actions[0].target
     assert isinstance(planned, FileTarget)
     if digest != planned.sha256:
-        return settle(STALE, "the file changed since the plan was made: nothing written",
-                      digest), None
+        return _settled(actions, STALE,
+                        "the file changed since the plan was made: nothing written", digest)
     text = raw.decode("utf-8")
     bom = manifests.BOM if text.startswith(manifests.BOM) else ""
     loaded = lists.expanded(manifests.parse(path, text[len(bom):]))
@@ -106,6 +140,7 @@ def _apply_file(path: str, actions: Sequence[Action], check: Checker,
         groups.setdefault((target.document, target.item), []).append(action)
     failures: dict[str, str] = {}
     contents: dict[tuple[int, str], Any] = {}
+    approved = {a.id for a in actions}
     for key, group in groups.items():
         document = documents.get(key)
         if document is None:
@@ -113,7 +148,7 @@ def _apply_file(path: str, actions: Sequence[Action], check: Checker,
             continue
         content = document.content
         for action in group:
-            missing = [i for i in action.after if i not in {a.id for a in actions}]
+            missing = [i for i in action.after if i not in approved]
             result = patched(content, action.patch)
             if missing:
                 failures[action.id] = f"builds on {', '.join(missing)}, not approved"
@@ -125,7 +160,7 @@ def _apply_file(path: str, actions: Sequence[Action], check: Checker,
         if not failures:
             failures.update(check.reasons(document, content, group))
     if failures:
-        return _failed(actions, failures, settle, digest), None
+        return _failed(actions, failures, digest)
     patches: dict[int, list[Any]] = {}
     for (index, item), group in groups.items():
         ops = [op for a in group for op in a.patch]
@@ -133,33 +168,22 @@ def _apply_file(path: str, actions: Sequence[Action], check: Checker,
     try:
         after = apply_to_text(loaded.text, path, patches)
     except WriteError as exc:
-        return settle(FAILED, f"cannot write back: {exc.message}", digest), None
+        return _settled(actions, FAILED, f"cannot write back: {exc.message}", digest)
     expected = manifests.contents(loaded)
     expected.update(contents)
     if manifests.reread(loaded, after) != expected:
-        return settle(FAILED, "write-back would not give the verified documents back",
-                      digest), None
-    after = bom + after
-    try:
-        write_atomic(path, after, expected=text)
-    except WriteError as exc:
-        return settle(FAILED, exc.message, digest), None
-    written = sha256_hex(after.encode())
-    rescan = _rescan(path, documents, groups, check)
-    if rescan:
-        write_atomic(path, text, expected=after)
-        return settle(FAILED, f"re-scan after writing: {rescan}; original bytes put back",
-                      digest, written), None
-    return settle(VERIFIED, "", digest, written), text
+        return _settled(actions, FAILED,
+                        "write-back would not give the verified documents back", digest)
+    return _Write(path, text, bom + after, digest, documents, groups)
 
 
-def _failed(actions: Sequence[Action], failures: Mapping[str, str], settle: Any,
+def _failed(actions: Sequence[Action], failures: Mapping[str, str],
             digest: str) -> list[Handled]:
     first = next(iter(failures))
     done: list[Handled] = []
     for action in actions:
         reason = failures.get(action.id) or f"not written: action {first} of this file failed"
-        done += settle(FAILED, reason, digest, only=[action])
+        done += _settled([action], FAILED, reason, digest)
     return done
 
 
@@ -178,18 +202,17 @@ def _ordered(actions: Sequence[Action], plan: Plan) -> list[Action]:
     return placed
 
 
-def _rescan(path: str, documents: Mapping[tuple[int, str], Document],
-            groups: Mapping[tuple[int, str], Sequence[Action]], check: Checker) -> str:
+def _rescan(written: _Write, check: Checker) -> str:
     """Read the written file back and check each changed document again; "" when clean."""
-    reread = lists.expanded(manifests.read(path))
+    reread = lists.expanded(manifests.read(written.path))
     if reread.problems:
         return str(reread.problems[0])
     now_there = {(d.index, d.item): d for d in reread.documents}
-    for key, group in groups.items():
-        written = now_there.get(key)
-        if written is None:
+    for key, group in written.groups.items():
+        document = now_there.get(key)
+        if document is None:
             return f"document {key[0]} is gone"
-        reasons = check.reasons(documents[key], written.content, group)
+        reasons = check.reasons(written.documents[key], document.content, group)
         if reasons:
             return next(iter(reasons.values()))
     return ""

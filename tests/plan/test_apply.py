@@ -105,3 +105,22 @@ def test_nothing_approved_is_nothing_to_apply(work: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "nothing to apply\n")
     assert digests(work) == before
     assert not (work / "plan.audit.jsonl").exists()
+
+
+def test_a_written_file_is_checkpointed_applied_before_its_re_scan(work: Path) -> None:
+    from kfix.plan import store
+    from kfix.plan.apply import apply
+    from kfix.plan.model import Plan
+
+    plan = load(work)
+    pull = action(plan, "worker-pod.json", "image-pull-policy")
+    kfix("approve", str(work / "plan.json"), pull["id"], "--by", "erin")
+    original = (work / "worker-pod.json").read_text(encoding="utf-8")
+    seen: list[Plan] = []
+    result = apply(store.read(str(work / "plan.json")).plan, str(work),
+                   str(work / "plan.audit.jsonl"), seen.append)
+    assert len(seen) == 1
+    checkpointed = {a.id: a for a in seen[0].actions}[pull["id"]]
+    assert checkpointed.state == "applied" and checkpointed.outcome is not None
+    assert seen[0].originals[checkpointed.outcome.before_sha256] == original
+    assert [(h.action.id, h.result) for h in result.handled] == [(pull["id"], "verified")]
