@@ -43,9 +43,7 @@ if TYPE_CHECKING:
 @click.option("--interactive", is_flag=True,
               help="Show each file's change on the terminal and ask before writing it "
                    "(implies --write unless --output-dir is given).")
-@click.option("--llm", "use_llm", is_flag=True,
-              help="Ask a model for a patch where no fragment exists; it is verified like "
-                   "any fix, and values the policy leaves to people are only suggested.")
+@options.use_llm
 @options.llm
 @options.output(REPORTS, default="table")
 def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,

@@ -162,6 +162,10 @@ coverage = click.option("-c", "--coverage", is_flag=True,
 
 # -- the model (optional) ---------------------------------------------------------------------
 
+use_llm = click.option(
+    "--llm", "use_llm", is_flag=True,
+    help="Ask a model for a patch where no fragment exists; it is verified like any fix, and "
+         "values the policy leaves to people are only suggested.")
 LLM_FLAGS = ("base_url", "model", "api_key_env", "timeout", "retries", "max_tokens")
 llm = together(
     click.option("--llm-url", "base_url", metavar="URL",

@@ -44,11 +44,13 @@ def plan_group() -> None:
 @options.policy_ids("Plan only this policy's fixes (repeatable).")
 @click.option("--kube-version", help="Kubernetes version whose OpenAPI schema patched "
                                      "documents must satisfy. Default: the newest bundled.")
+@options.use_llm
+@options.llm
 @options.plan_output
 def create_command(paths: tuple[str, ...], fix_dirs: tuple[str, ...],
                    assignments: tuple[str, ...], config: str | None,
-                   policy_ids: tuple[str, ...], kube_version: str | None, plan_path: str,
-                   **flags: Any) -> None:
+                   policy_ids: tuple[str, ...], kube_version: str | None, use_llm: bool,
+                   plan_path: str, **flags: Any) -> None:
     """Make a plan (what `kfix plan PATHS... -o PLAN` runs).
 
     Exit codes: 0 plan written; 2 inputs that cannot be read, policy, engine or usage
@@ -61,10 +63,12 @@ def create_command(paths: tuple[str, ...], fix_dirs: tuple[str, ...],
 
     if not paths:
         raise click.UsageError("give at least one file or directory")
+    llm, use_cache = settings.llm(flags, config, needed_by="--llm" if use_llm else "")
     plan, problems = propose(paths, FixOptions(
         scan=ScanOptions(**flags), fix_dirs=fix_dirs,
         params=settings.params(assignments, config), policy_ids=policy_ids,
-        kube_version=kube_version), plan_path)
+        kube_version=kube_version, llm=llm if use_llm else None, use_cache=use_cache),
+        plan_path)
     store.write(store.Stored(plan_path, plan, None), plan)
     for problem in problems:
         click.echo(f"kfix: error: {problem}", err=True)
