@@ -11,8 +11,8 @@ from typing import Any
 from tests.plan.planned import REPO, kfix, load
 
 sys.path.insert(0, str(REPO / "tests" / "llm"))
-from chat_standin import ChatStandin  # noqa: E402
-from test_fix_llm import patch, policies_without_fragments, write_pod  # noqa: E402
+from chat_standin import ChatStandin
+from test_fix_llm import patch, policies_without_fragments, write_pod
 
 
 def test_a_suggestion_is_proposed_and_applied_once_approved(tmp_path: Path) -> None:
