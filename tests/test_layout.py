@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kfix"
 RANKS = {
     "kfix.errors": 0, "kfix.model": 0, "kfix.pointer": 0, "kfix.k8s": 0, "kfix.cache": 0,
     "kfix.load": 1,  # 1 load: manifests and data files
+    "kfix.cluster": 1,  # a live cluster: read its objects (GET only), apply approved changes
     "kfix.engine": 2,  # the Rego engines and Rego source tools
     "kfix.pack": 3,  # policies: loading, METADATA, catalog
     "kfix.evaluate": 4,  # 2 evaluate: conftest's rule semantics

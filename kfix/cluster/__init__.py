@@ -1,0 +1,2 @@
+"""A live cluster through the user's kubeconfig: connect, read objects (GET only), and
+server-side apply of an approved change (dry run first)."""
