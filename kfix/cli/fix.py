@@ -37,9 +37,8 @@ if TYPE_CHECKING:
 @click.option("--server-dry-run", is_flag=True,
               help="Also require a server-side apply with dryRun=All to succeed, through "
                    "the current kubeconfig.")
-@click.option("--kubeconfig", type=click.Path(dir_okay=False),
-              help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
-@click.option("--context", help="kubeconfig context for --server-dry-run.")
+@options.kubeconfig
+@options.context
 @click.option("--interactive", is_flag=True,
               help="Show each file's change on the terminal and ask before writing it "
                    "(implies --write unless --output-dir is given).")

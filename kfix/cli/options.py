@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kfix.cluster import REQUEST_TIMEOUT
+from kfix.cluster.kinds import KIND_NAMES
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
 from kfix.model import ALL_PROFILES, DEFAULT_MAX_RISK, PARSERS, PROFILES, RISKS, SEVERITIES
 
@@ -148,6 +150,31 @@ fragment_dirs = click.option(
 config = click.option(
     "--config", type=click.Path(exists=True, dir_okay=False),
     help="YAML file: `params:` sets fragment parameters, `llm:` configures the model.")
+
+# -- a live cluster ---------------------------------------------------------------------------
+
+kubeconfig = click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False),
+    help="kubeconfig for the cluster. Default: $KUBECONFIG or ~/.kube/config.")
+context = click.option("--context", help="kubeconfig context. Default: its current context.")
+cluster = together(
+    click.option("--cluster", is_flag=True,
+                 help="Scan the live objects of a cluster instead of files, reading them "
+                      "through the kubeconfig with GET requests only."),
+    click.option("--cluster-namespace", "cluster_namespaces", multiple=True, metavar="NAME",
+                 help="--cluster: read this namespace (repeatable). Default: the context's "
+                      "namespace."),
+    click.option("--all-cluster-namespaces", is_flag=True,
+                 help="--cluster: read every namespace, and the cluster-wide kinds "
+                      "(Namespace, ClusterRole, ClusterRoleBinding)."),
+    click.option("--kind", "kinds", multiple=True,
+                 type=click.Choice(KIND_NAMES, case_sensitive=False),
+                 help="--cluster: read only this kind (repeatable). Default: all of them."),
+    kubeconfig, context,
+    click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True),
+                 default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
+                 help="--cluster: give up on one request to the API server after this long."),
+)
 
 # -- test runs --------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from kfix.output.scan import REPORTS
 @click.command("scan")
 @options.inputs
 @options.parser
+@options.cluster
 @options.policies
 @options.update
 @options.output(REPORTS, default="stdout")
@@ -29,26 +30,42 @@ from kfix.output.scan import REPORTS
               help="JUnit output: leave the message out of the test name.")
 def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
                  quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
-                 junit_hide_message: bool, update_urls: tuple[str, ...],
-                 **settings: Any) -> None:
+                 junit_hide_message: bool, update_urls: tuple[str, ...], cluster: bool,
+                 cluster_namespaces: tuple[str, ...], all_cluster_namespaces: bool,
+                 kinds: tuple[str, ...], kubeconfig: str | None, context: str | None,
+                 request_timeout: float, **settings: Any) -> None:
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
-    `-` for standard input.
+    `-` for standard input. With --cluster, the live objects of a cluster instead, each
+    reported as cluster:<context>/<namespace>/<kind>/<name>; kfix only reads them.
 
     Exit codes: 0 every test passes; 1 failures (with --fail-on-warn, conftest's: 1
     warnings, 2 failures; --no-fail: 0); 2 inputs that cannot be read or parsed, and
     policy, engine or usage errors; 130 interrupted.
     """
+    from kfix.cluster.read import Selection
     from kfix.output import ReportOptions
     from kfix.output.scan.stdout import render_trace
+    from kfix.runner.cluster import ClusterSource, scan_cluster
     from kfix.runner.scan import ScanOptions, scan
 
-    if not paths:
+    if cluster and paths:
+        raise click.UsageError("give files or --cluster, not both")
+    if not cluster and (cluster_namespaces or all_cluster_namespaces or kinds):
+        raise click.UsageError("--cluster-namespace, --all-cluster-namespaces and --kind "
+                               "choose what --cluster reads")
+    if not paths and not cluster:
         raise click.UsageError("give at least one file, directory or - for stdin")
     settings["policy_paths"] = pull.update(update_urls, settings["policy_paths"])
-    with ProgressBar("scanning", progress.wanted(quiet)) as bar:
-        result = scan(paths, ScanOptions(trace=trace, **settings), bar)
+    scan_options = ScanOptions(trace=trace, **settings)
+    if cluster:
+        selection = Selection(cluster_namespaces, all_cluster_namespaces, kinds,
+                              request_timeout)
+        result = scan_cluster(ClusterSource(kubeconfig, context, selection), scan_options)
+    else:
+        with ProgressBar("scanning", progress.wanted(quiet)) as bar:
+            result = scan(paths, scan_options, bar)
     for note in result.notes:
         click.echo(f"kfix: note: {note}", err=True)
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)

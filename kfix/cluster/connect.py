@@ -43,6 +43,7 @@ class Session:
     """Requests to the API server of one context."""
 
     context: str  # the kubeconfig context's name: findings are `cluster:<context>/...`
+    namespace: str  # the context's namespace, "default" when it names none (as kubectl)
     api: client.ApiClient
 
     @property
@@ -63,7 +64,8 @@ class Session:
 
 def connect(kubeconfig: str | None = None, context: str | None = None) -> Session:
     """The context's API server, after one cheap GET /version proves it answers."""
-    session = Session(_context_name(kubeconfig, context), api_client(kubeconfig, context))
+    name, namespace = _context(kubeconfig, context)
+    session = Session(name, namespace, api_client(kubeconfig, context))
     try:
         # Raw: whether the server answers matters here, not how it describes itself.
         # Unpreloaded, the answer is urllib3's response, not the VersionInfo annotated.
@@ -106,17 +108,19 @@ def kubeconfig_path(kubeconfig: str | None) -> str:
     return path
 
 
-def _context_name(kubeconfig: str | None, context: str | None) -> str:
-    if context:
-        return context
+def _context(kubeconfig: str | None, context: str | None) -> tuple[str, str]:
+    """The name and namespace of --context, or of the kubeconfig's current context."""
     path = kubeconfig_path(kubeconfig)
     try:
         # kubernetes leaves its config loaders unannotated
-        _contexts, current = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+        contexts, current = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
             config_file=path)
     except (config.ConfigException, yaml.YAMLError, OSError) as error:
         raise ClusterUnavailable(f"cannot use kubeconfig {path}: {_one_line(error)}") from None
-    return str(current["name"])
+    chosen = next((c for c in contexts if c["name"] == context), None) if context else current
+    if chosen is None:
+        raise ClusterUnavailable(f"cannot use kubeconfig {path}: no context {context!r} in it")
+    return str(chosen["name"]), str((chosen.get("context") or {}).get("namespace") or "default")
 
 
 def server_message(error: DynamicApiError) -> str:
@@ -137,3 +141,13 @@ def reason(error: urllib3.exceptions.HTTPError) -> str:
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
+
+
+def failure(error: DynamicApiError | urllib3.exceptions.HTTPError, timeout: float) -> str:
+    """What went wrong with one request, on one line: the HTTP status and the server's own
+    message, or why no answer came."""
+    if isinstance(error, urllib3.exceptions.HTTPError):
+        if isinstance(getattr(error, "reason", error), urllib3.exceptions.TimeoutError):
+            return f"no answer within {timeout:g} s (--request-timeout)"
+        return f"no answer: {reason(error)}"
+    return f"{error.status} {error.reason}: {server_message(error)}"

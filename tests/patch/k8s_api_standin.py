@@ -169,13 +169,17 @@ class ApiServerStandin:
         self._thread.join()
 
 
-def write_kubeconfig(path: Path, server: str, token: str = TOKEN) -> Path:
-    """A kubeconfig whose current context talks to `server` over plain HTTP with a token."""
+def write_kubeconfig(path: Path, server: str, token: str = TOKEN, namespace: str | None = None,
+                     ) -> Path:
+    """A kubeconfig whose current context, `standin`, talks to `server` over plain HTTP with
+    a token (and names `namespace`, if given)."""
+    context = {"cluster": "standin", "user": "kfix", **({"namespace": namespace} if namespace
+                                                         else {})}
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "preferences": {},
         "clusters": [{"name": "standin", "cluster": {"server": server}}],
         "users": [{"name": "kfix", "user": {"token": token}}],
-        "contexts": [{"name": "standin", "context": {"cluster": "standin", "user": "kfix"}}],
+        "contexts": [{"name": "standin", "context": context}],
         "current-context": "standin",
     }))
     return path
