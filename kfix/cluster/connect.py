@@ -147,7 +147,15 @@ def failure(error: DynamicApiError | urllib3.exceptions.HTTPError, timeout: floa
     """What went wrong with one request, on one line: the HTTP status and the server's own
     message, or why no answer came."""
     if isinstance(error, urllib3.exceptions.HTTPError):
-        if isinstance(getattr(error, "reason", error), urllib3.exceptions.TimeoutError):
+        if timed_out(error):
             return f"no answer within {timeout:g} s (--request-timeout)"
         return f"no answer: {reason(error)}"
     return f"{error.status} {error.reason}: {server_message(error)}"
+
+
+def timed_out(error: urllib3.exceptions.HTTPError) -> bool:
+    """The server took too long, rather than could not be reached (urllib3 counts a
+    refused connection as a connect timeout, for backwards compatibility)."""
+    cause = getattr(error, "reason", error)
+    return (isinstance(cause, urllib3.exceptions.TimeoutError)
+            and not isinstance(cause, urllib3.exceptions.NewConnectionError))

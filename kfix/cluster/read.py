@@ -121,6 +121,16 @@ def cleaned(item: Mapping[str, Any]) -> dict[str, Any]:
     return content
 
 
+def served(session: Session, group_version: str, timeout: float) -> dict[str, Resource]:
+    """The kinds of one group version the cluster serves, by kind, from its discovery
+    document (GET /api/v1 or /apis/<group>/<version>); subresources left out."""
+    base = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+    answer = session.request("GET", base, timeout=timeout)
+    return {entry["kind"]: Resource(group_version, entry["kind"], entry["name"],
+                                    bool(entry["namespaced"]))
+            for entry in answer.get("resources", ()) if "/" not in entry["name"]}
+
+
 def _resources(session: Session, selection: Selection, reading: Reading) -> Iterator[Resource]:
     """The selected kinds the cluster serves, in KINDS' order."""
     wanted = {kind.lower() for kind in selection.kinds}
@@ -128,31 +138,24 @@ def _resources(session: Session, selection: Selection, reading: Reading) -> Iter
         chosen = [k for k in kinds if k.lower() in wanted] if wanted else list(kinds)
         if not chosen:
             continue
-        base = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
         where = address(session.context, None, group_version, "").rstrip("/")
         try:
-            served = session.request("GET", base, timeout=selection.request_timeout)
-        except DynamicApiError as error:
-            if error.status == 404:
+            by_kind = served(session, group_version, selection.request_timeout)
+        except (DynamicApiError, urllib3.exceptions.HTTPError) as error:
+            if isinstance(error, DynamicApiError) and error.status == 404:
                 reading.notes.append(Problem(where, 0, f"not served by this cluster: "
                                              f"{', '.join(chosen)} not read"))
             else:
                 reading.problems.append(Problem(where, 0, "cannot discover its kinds: " +
                                                 failure(error, selection.request_timeout)))
             continue
-        except urllib3.exceptions.HTTPError as error:
-            reading.problems.append(Problem(where, 0, "cannot discover its kinds: " +
-                                            failure(error, selection.request_timeout)))
-            continue
-        by_kind = {entry["kind"]: entry for entry in served.get("resources", ())
-                   if "/" not in entry["name"]}  # not subresources
         for kind in chosen:
-            entry = by_kind.get(kind)
-            if entry is None:
+            resource = by_kind.get(kind)
+            if resource is None:
                 reading.notes.append(Problem(where, 0, f"{kind} is not served by this "
                                              "cluster"))
-            elif entry["namespaced"] or wanted or selection.all_namespaces:
-                yield Resource(group_version, kind, entry["name"], bool(entry["namespaced"]))
+            elif resource.namespaced or wanted or selection.all_namespaces:
+                yield resource
 
 
 def _pages(session: Session, resource: Resource, namespace: str | None,

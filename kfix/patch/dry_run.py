@@ -22,7 +22,6 @@ from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 from kfix.cluster.connect import ClusterUnavailable, connect, reason, server_message
 
 APPLY_TIMEOUT = 30.0  # an apply runs the cluster's admission webhooks
-APPLY_PATCH = "application/apply-patch+yaml"
 
 
 class DryRunUnavailable(ClusterUnavailable):

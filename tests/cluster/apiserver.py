@@ -5,7 +5,8 @@ It holds objects and serves what the official client asks for: /version, discove
 /api/v1, /apis, /apis/<group>/<version>), list (namespaced and cluster-wide URLs, paged
 with limit and continue; items without apiVersion and kind, as a real server sends them),
 get, and server-side apply (PATCH `application/apply-patch+yaml` with a fieldManager;
-dryRun=All answers without storing). Objects carry what a real server adds: status, uid,
+dryRun=All answers without storing; a resourceVersion in the body must be the stored
+one, else 409, as a real server does). Objects carry what a real server adds: status, uid,
 resourceVersion, managedFields, creationTimestamp, generation.
 
 Faults are injected per method and path: any status with the real Status body (403,
@@ -221,6 +222,17 @@ class _Handler(BaseHTTPRequestHandler):
                                            "match the name on the URL"))
         key = (group_version, plural, namespace, name)
         old = self.server.objects.get(key)
+        version = (body.get("metadata") or {}).get("resourceVersion")
+        if version and old is None:
+            return self._reply(404, _missing(group_version, plural, name))
+        if version and version != old["metadata"]["resourceVersion"]:
+            group = group_version.rpartition("/")[0]
+            return self._reply(409, status(409, "Conflict", "Operation cannot be fulfilled on "
+                                           f'{plural}{"." + group if group else ""} "{name}": '
+                                           "the object has been modified; please apply your "
+                                           "changes to the latest version and try again"))
+        body = {**body, "metadata": {k: v for k, v in body["metadata"].items()
+                                     if k != "resourceVersion"}}
         applied = _stamped(_merged(old or {}, body), self.server, manager)
         if old is not None:
             applied["metadata"]["uid"] = old["metadata"]["uid"]
