@@ -167,9 +167,10 @@ cluster = together(
     click.option("--all-cluster-namespaces", is_flag=True,
                  help="--cluster: read every namespace, and the cluster-wide kinds "
                       "(Namespace, ClusterRole, ClusterRoleBinding)."),
-    click.option("--kind", "kinds", multiple=True,
+    click.option("--kind", "kinds", multiple=True, metavar="KIND",
                  type=click.Choice(KIND_NAMES, case_sensitive=False),
-                 help="--cluster: read only this kind (repeatable). Default: all of them."),
+                 help=f"--cluster: read only this kind (repeatable): {', '.join(KIND_NAMES)}. "
+                      "Default: all of them."),
     kubeconfig, context,
     click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True),
                  default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
