@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -289,3 +292,20 @@ def test_the_bundled_pack_runs_on_live_objects(api_server: ApiServer,
     assert result.exit_code == 1, result.output
     messages = reported(result)["cluster:standin/shop/Deployment/web"]
     assert any("privileged" in message for message in messages), messages
+
+
+def test_python_m_kfix_scans_a_cluster(api_server: ApiServer, kubeconfig: str,
+                                       policy: str) -> None:
+    """The installed entry point, in its own process, with $KUBECONFIG as users set it."""
+    api_server.add(deployment("web", "shop", privileged=True))
+    environment = {**os.environ, "KUBECONFIG": kubeconfig}
+
+    done = subprocess.run([sys.executable, "-m", "kfix", "scan", "--cluster", "-p", policy,
+                           "--kind", "Deployment"], capture_output=True, text=True,
+                          env=environment, timeout=120, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "WARN - cluster:standin/shop/Deployment/web - main - seen apps/v1 Deployment",
+        "FAIL - cluster:standin/shop/Deployment/web - main - web is privileged"]
+    assert done.stderr == ""
