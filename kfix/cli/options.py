@@ -157,6 +157,10 @@ kubeconfig = click.option(
     "--kubeconfig", type=click.Path(dir_okay=False),
     help="kubeconfig for the cluster. Default: $KUBECONFIG or ~/.kube/config.")
 context = click.option("--context", help="kubeconfig context. Default: its current context.")
+request_timeout = click.option(
+    "--request-timeout", type=click.FloatRange(min=0, min_open=True), default=REQUEST_TIMEOUT,
+    show_default=True, metavar="SECONDS",
+    help="Give up on one request to the API server after this long.")
 cluster = together(
     click.option("--cluster", is_flag=True,
                  help="Scan the live objects of a cluster instead of files, reading them "
@@ -171,10 +175,7 @@ cluster = together(
                  type=click.Choice(KIND_NAMES, case_sensitive=False),
                  help=f"--cluster: read only this kind (repeatable): {', '.join(KIND_NAMES)}. "
                       "Default: all of them."),
-    kubeconfig, context,
-    click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True),
-                 default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
-                 help="--cluster: give up on one request to the API server after this long."),
+    kubeconfig, context, request_timeout,
 )
 
 # -- test runs --------------------------------------------------------------------------------

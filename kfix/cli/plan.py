@@ -36,6 +36,7 @@ def plan_group() -> None:
 
 @plan_group.command("create", short_help="Make a plan of PATHS (`kfix plan PATHS...` runs it).")
 @options.inputs
+@options.cluster
 @options.policies
 @options.fragment_dirs
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
@@ -51,24 +52,30 @@ def create_command(paths: tuple[str, ...], fix_dirs: tuple[str, ...],
                    assignments: tuple[str, ...], config: str | None,
                    policy_ids: tuple[str, ...], kube_version: str | None, use_llm: bool,
                    plan_path: str, **flags: Any) -> None:
-    """Make a plan (what `kfix plan PATHS... -o PLAN` runs).
+    """Make a plan (what `kfix plan PATHS... -o PLAN` runs); with --cluster, for the
+    live objects of a cluster, read with GET requests only.
 
     Exit codes: 0 plan written; 2 inputs that cannot be read, policy, engine or usage
     errors (the plan is still written for the rest).
     """
     from kfix.plan import store
     from kfix.plan.propose import propose
+    from kfix.plan.propose_live import propose_live
     from kfix.runner.fix import FixOptions
     from kfix.runner.scan import ScanOptions
 
-    if not paths:
-        raise click.UsageError("give at least one file or directory")
+    source = settings.cluster_source(paths, flags)
+    if not paths and source is None:
+        raise click.UsageError("give at least one file or directory, or --cluster")
     llm, use_cache = settings.llm(flags, config, needed_by="--llm" if use_llm else "")
-    plan, problems = propose(paths, FixOptions(
+    fix_options = FixOptions(
         scan=ScanOptions(**flags), fix_dirs=fix_dirs,
         params=settings.params(assignments, config), policy_ids=policy_ids,
-        kube_version=kube_version, llm=llm if use_llm else None, use_cache=use_cache),
-        plan_path)
+        kube_version=kube_version, llm=llm if use_llm else None, use_cache=use_cache)
+    if source is not None:
+        plan, problems = propose_live(source, fix_options)
+    else:
+        plan, problems = propose(paths, fix_options, plan_path)
     store.write(store.Stored(plan_path, plan, None), plan)
     for problem in problems:
         click.echo(f"kfix: error: {problem}", err=True)
@@ -149,13 +156,23 @@ def reject_command(plan_path: str, ids: tuple[str, ...], every: bool, max_risk: 
 @click.command("apply")
 @options.plan_path
 @options.audit_log
-def apply_command(plan_path: str, audit_log: str | None) -> None:
+@options.kubeconfig
+@options.request_timeout
+def apply_command(plan_path: str, audit_log: str | None, kubeconfig: str | None,
+                  request_timeout: float) -> None:
     """Apply a plan's approved actions, verify them, and record each in the audit log.
 
     Only files whose bytes still match the planned sha256 are touched (else the action
     is `stale`); each document is verified again with every policy, invariant and the
     schema, written atomically, read back and scanned: `verified`, or `failed` with the
     reason and the file as it was.
+
+    Actions on live objects (`kfix plan --cluster`) go to their context's cluster
+    through --kubeconfig: only an object still at the planned resourceVersion is
+    touched (else `stale`); it is patched and verified as a document is, sent by
+    server-side apply (dryRun=All first, field manager kfix), read back and evaluated
+    again: `verified`, `applied` with what the re-scan found, or `failed` (a conflict, a
+    refusal, a timeout) with the object as it was.
 
     Exit codes: 0 every approved action applied and verified; 1 some stale or failed;
     2 a plan that is not valid or changed meanwhile, policy or engine errors.
@@ -172,7 +189,8 @@ def apply_command(plan_path: str, audit_log: str | None) -> None:
         stored = store.write(stored, plan)
 
     result = apply(stored.plan, os.path.dirname(os.path.abspath(plan_path)),
-                   audit_log or audit.default_path(plan_path), checkpoint)
+                   audit_log or audit.default_path(plan_path), checkpoint, kubeconfig,
+                   request_timeout)
     store.write(stored, result.plan)
     click.echo(run_lines(result, "apply"), nl=False)
     sys.exit(result.exit_code)

@@ -9,6 +9,7 @@ import click
 
 from kfix.cli import options, progress, pull
 from kfix.cli.progress import ProgressBar
+from kfix.cli.settings import cluster_source
 from kfix.output.scan import REPORTS
 
 
@@ -30,10 +31,8 @@ from kfix.output.scan import REPORTS
               help="JUnit output: leave the message out of the test name.")
 def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fail: bool,
                  quiet: bool, no_color: bool, suppress_exceptions: bool, trace: bool,
-                 junit_hide_message: bool, update_urls: tuple[str, ...], cluster: bool,
-                 cluster_namespaces: tuple[str, ...], all_cluster_namespaces: bool,
-                 kinds: tuple[str, ...], kubeconfig: str | None, context: str | None,
-                 request_timeout: float, **settings: Any) -> None:
+                 junit_hide_message: bool, update_urls: tuple[str, ...],
+                 **settings: Any) -> None:
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
@@ -44,25 +43,18 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     warnings, 2 failures; --no-fail: 0); 2 inputs that cannot be read or parsed, and
     policy, engine or usage errors; 130 interrupted.
     """
-    from kfix.cluster.read import Selection
     from kfix.output import ReportOptions
     from kfix.output.scan.stdout import render_trace
-    from kfix.runner.cluster import ClusterSource, scan_cluster
+    from kfix.runner.cluster import scan_cluster
     from kfix.runner.scan import ScanOptions, scan
 
-    if cluster and paths:
-        raise click.UsageError("give files or --cluster, not both")
-    if not cluster and (cluster_namespaces or all_cluster_namespaces or kinds):
-        raise click.UsageError("--cluster-namespace, --all-cluster-namespaces and --kind "
-                               "choose what --cluster reads")
-    if not paths and not cluster:
+    source = cluster_source(paths, settings)
+    if not paths and source is None:
         raise click.UsageError("give at least one file, directory or - for stdin")
     settings["policy_paths"] = pull.update(update_urls, settings["policy_paths"])
     scan_options = ScanOptions(trace=trace, **settings)
-    if cluster:
-        selection = Selection(cluster_namespaces, all_cluster_namespaces, kinds,
-                              request_timeout)
-        result = scan_cluster(ClusterSource(kubeconfig, context, selection), scan_options)
+    if source is not None:
+        result = scan_cluster(source, scan_options)
     else:
         with ProgressBar("scanning", progress.wanted(quiet)) as bar:
             result = scan(paths, scan_options, bar)

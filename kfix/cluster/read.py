@@ -66,6 +66,7 @@ class LiveObject:
     namespace: str | None
     name: str
     content: dict[str, Any]
+    resource_version: str  # as read: an apply of a change to it must find the same
 
 
 @dataclass
@@ -183,4 +184,11 @@ def _live(context: str, resource: Resource, item: Mapping[str, Any]) -> LiveObje
     namespace = metadata.get("namespace") if resource.namespaced else None
     name = str(metadata.get("name", ""))
     return LiveObject(address(context, namespace, resource.kind, name), resource, namespace,
-                      name, cleaned(item))
+                      name, cleaned(item), str(metadata.get("resourceVersion", "")))
+
+
+def read_object(session: Session, resource: Resource, namespace: str | None, name: str,
+                timeout: float) -> LiveObject:
+    """One object, now (GET); DynamicApiError or urllib3's HTTPError as for a request."""
+    item = session.request("GET", resource.path(namespace, name), timeout=timeout)
+    return _live(session.context, resource, item)

@@ -9,7 +9,7 @@ from typing import Any
 from kfix.output import Report, ReportOptions
 from kfix.output.common import plural
 from kfix.plan.apply import RunResult
-from kfix.plan.model import Action, Plan, to_json
+from kfix.plan.model import Action, ClusterTarget, Plan, to_json
 
 COLUMNS = ("rank", "id", "score", "severity", "risk", "state", "file", "resource", "policy",
            "exposure")
@@ -17,7 +17,8 @@ COLUMNS = ("rank", "id", "score", "severity", "risk", "state", "file", "resource
 
 def _row(action: Action) -> list[str]:
     target = action.target
-    where = f"{action.file}#{getattr(target, 'document', '')}"
+    where = (target.address if isinstance(target, ClusterTarget)
+             else f"{action.file}#{target.document}")
     resource = action.resource
     name = f"{resource.kind}/{resource.namespace + '/' if resource.namespace else ''}" \
            f"{resource.name}"
@@ -83,7 +84,7 @@ def run_lines(result: RunResult, verb: str) -> str:
     """One line per action a run handled, then a count: what `apply`/`rollback` print."""
     if not result.handled:
         return f"nothing to {verb}\n"
-    rows = [[h.action.id, h.result, h.action.file, h.action.policy, h.message or "-"]
+    rows = [[h.action.id, h.result, h.action.where, h.action.policy, h.message or "-"]
             for h in result.handled]
     counts: dict[str, int] = {}
     for h in result.handled:
@@ -95,7 +96,7 @@ def run_lines(result: RunResult, verb: str) -> str:
 def audit_table(records: Sequence[dict[str, Any]]) -> str:
     rows = [[str(r.get("seq")), str(r.get("at")), str(r.get("operation")), str(r.get("action")),
              str(r.get("result")), str((r.get("approver") or {}).get("by", "-")),
-             str(r.get("file")), str(r.get("before_sha256", ""))[:12] or "-",
+             str(r.get("file") or r.get("object")), str(r.get("before_sha256", ""))[:12] or "-",
              str(r.get("after_sha256", ""))[:12] or "-"] for r in records]
     return _table(rows, ["SEQ", "AT", "OPERATION", "ACTION", "RESULT", "APPROVER", "FILE",
                          "BEFORE", "AFTER"])

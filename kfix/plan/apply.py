@@ -20,26 +20,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kfix.cluster import REQUEST_TIMEOUT
 from kfix.errors import WriteError
 from kfix.load import lists, manifests
 from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, Document
 from kfix.plan import audit
+from kfix.plan.apply_live import apply_live
 from kfix.plan.check import Checker, checker
 from kfix.plan.decide import find, now
-from kfix.plan.model import Action, AuditHead, FileTarget, Outcome, Plan, sha256_hex
+from kfix.plan.model import (
+    Action,
+    AuditHead,
+    ClusterTarget,
+    FileTarget,
+    Handled,
+    Outcome,
+    Plan,
+    sha256_hex,
+)
 from kfix.plan.order import patched
+from kfix.plan.outcomes import failed, settled
 from kfix.writer.files import write_atomic
 from kfix.writer.text import apply_to_text
-
-
-@dataclass(frozen=True)
-class Handled:
-    """An action as a run left it, and what the run did (its new state, or STALE/FAILED
-    for a rollback that could not be done)."""
-
-    action: Action
-    result: str
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,21 +55,27 @@ class RunResult:
 
 
 def apply(plan: Plan, base: str, audit_log: str,
-          checkpoint: Callable[[Plan], None] = lambda plan: None) -> RunResult:
-    """Apply the plan's approved file actions; `base` is the plan's directory.
+          checkpoint: Callable[[Plan], None] = lambda plan: None,
+          kubeconfig: str | None = None, request_timeout: float = REQUEST_TIMEOUT,
+          ) -> RunResult:
+    """Apply the plan's approved actions; `base` is the plan's directory.
 
     `checkpoint` is given the plan as soon as a file is written (its actions `applied`,
     its old text kept), so a run that dies before its re-scan still leaves a plan that
-    can roll the file back."""
-    approved = [a for a in plan.actions if a.state == APPROVED
-                and isinstance(a.target, FileTarget)]
+    can roll the file back. Actions on live objects go to their context's cluster
+    through `kubeconfig` (kfix.plan.apply_live)."""
+    approved = [a for a in plan.actions if a.state == APPROVED]
     if not approved:
         return RunResult(plan)
     by_file: dict[str, list[Action]] = {}
     for action in approved:
-        by_file.setdefault(action.file, []).append(action)
+        if isinstance(action.target, FileTarget):
+            by_file.setdefault(action.file, []).append(action)
+    live = [a for a in _ordered(approved, plan) if isinstance(a.target, ClusterTarget)]
     handled: list[Handled] = []
     with checker(plan.options) as check:
+        if live:
+            handled += apply_live(live, check, kubeconfig, request_timeout)
         for path, actions in by_file.items():
             prepared = _prepare(os.path.join(base, path), actions, check, plan)
             if not isinstance(prepared, _Write):
@@ -76,21 +84,21 @@ def apply(plan: Plan, base: str, audit_log: str,
             try:
                 write_atomic(prepared.path, prepared.after, expected=prepared.before)
             except WriteError as exc:
-                handled += _settled(actions, FAILED, exc.message, prepared.digest)
+                handled += settled(actions, FAILED, exc.message, prepared.digest)
                 continue
             written = sha256_hex(prepared.after.encode())
             plan = replace(plan, originals={**plan.originals,
                                             prepared.digest: prepared.before})
-            plan = plan.with_actions({h.action.id: h.action for h in _settled(
+            plan = plan.with_actions({h.action.id: h.action for h in settled(
                 actions, APPLIED, "", prepared.digest, written)})
             checkpoint(plan)
             rescan = _rescan(prepared, check)
             if rescan:
                 write_atomic(prepared.path, prepared.before, expected=prepared.after)
-                handled += _settled(actions, FAILED, f"re-scan after writing: {rescan}; "
+                handled += settled(actions, FAILED, f"re-scan after writing: {rescan}; "
                                     "original bytes put back", prepared.digest, written)
             else:
-                handled += _settled(actions, VERIFIED, "", prepared.digest, written)
+                handled += settled(actions, VERIFIED, "", prepared.digest, written)
     updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),
                       audit=_record(audit_log, base, plan, "apply", handled))
     return RunResult(updated, tuple(handled))
@@ -108,13 +116,6 @@ class _Write:
     groups: Mapping[tuple[int, str], Sequence[Action]]
 
 
-def _settled(actions: Sequence[Action], state: str, message: str = "", before: str = "",
-             after: str = "") -> list[Handled]:
-    at = now()
-    return [Handled(replace(a, state=state, outcome=Outcome(at, before, after, message)),
-                    state, message) for a in actions]
-
-
 def _prepare(path: str, actions: Sequence[Action], check: Checker,
              plan: Plan) -> _Write | list[Handled]:
     """The file's new text, verified and proved; or why its actions cannot be applied."""
@@ -122,12 +123,12 @@ def _prepare(path: str, actions: Sequence[Action], check: Checker,
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        return _settled(actions, FAILED, f"cannot read: {exc.strerror}")
+        return settled(actions, FAILED, f"cannot read: {exc.strerror}")
     digest = sha256_hex(raw)
     planned = actions[0].target
     assert isinstance(planned, FileTarget)
     if digest != planned.sha256:
-        return _settled(actions, STALE,
+        return settled(actions, STALE,
                         "the file changed since the plan was made: nothing written", digest)
     text = raw.decode("utf-8")
     bom = manifests.BOM if text.startswith(manifests.BOM) else ""
@@ -160,7 +161,7 @@ def _prepare(path: str, actions: Sequence[Action], check: Checker,
         if not failures:
             failures.update(check.reasons(document, content, group))
     if failures:
-        return _failed(actions, failures, digest)
+        return failed(actions, failures, digest, "file")
     patches: dict[int, list[Any]] = {}
     for (index, item), group in groups.items():
         ops = [op for a in group for op in a.patch]
@@ -168,23 +169,13 @@ def _prepare(path: str, actions: Sequence[Action], check: Checker,
     try:
         after = apply_to_text(loaded.text, path, patches)
     except WriteError as exc:
-        return _settled(actions, FAILED, f"cannot write back: {exc.message}", digest)
+        return settled(actions, FAILED, f"cannot write back: {exc.message}", digest)
     expected = manifests.contents(loaded)
     expected.update(contents)
     if manifests.reread(loaded, after) != expected:
-        return _settled(actions, FAILED,
+        return settled(actions, FAILED,
                         "write-back would not give the verified documents back", digest)
     return _Write(path, text, bom + after, digest, documents, groups)
-
-
-def _failed(actions: Sequence[Action], failures: Mapping[str, str],
-            digest: str) -> list[Handled]:
-    first = next(iter(failures))
-    done: list[Handled] = []
-    for action in actions:
-        reason = failures.get(action.id) or f"not written: action {first} of this file failed"
-        done += _settled([action], FAILED, reason, digest)
-    return done
 
 
 def _ordered(actions: Sequence[Action], plan: Plan) -> list[Action]:
@@ -222,9 +213,14 @@ def rollback(plan: Plan, base: str, ids: Sequence[str], audit_log: str) -> RunRe
     """Put back the bytes of the files the chosen applied actions changed (all, without ids)."""
     applied = [a for a in plan.actions if a.state in (APPLIED, VERIFIED) and a.outcome]
     chosen = [find(plan, i) for i in ids] if ids else applied
+    live = [a for a in chosen if isinstance(a.target, ClusterTarget)]
+    chosen = [a for a in chosen if a not in live]
+    applied = [a for a in applied if a not in live]
     keys = {(a.file, a.outcome.after_sha256) for a in chosen if a.outcome and a in applied}
     handled: list[Handled] = [Handled(a, FAILED, f"it is {a.state}, not applied")
                               for a in chosen if a not in applied]
+    handled += [Handled(a, FAILED, "a live object is not rolled back: make a plan for it "
+                        "with kfix plan --cluster") for a in live]
     for file, after_sha in sorted(keys):
         group = [a for a in applied if a.outcome and (a.file, a.outcome.after_sha256)
                  == (file, after_sha)]
@@ -284,6 +280,8 @@ def _record(log: str, base: str, plan: Plan, operation: str,
             "action": action.id,
             "approver": vars(action.decision) if action.decision else None,
             "file": action.file,
+            **({"object": action.target.address} if isinstance(action.target, ClusterTarget)
+               else {}),
             "policy": action.policy,
             "before_sha256": outcome.before_sha256 if outcome else "",
             "after_sha256": outcome.after_sha256 if outcome else "",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kfix.cluster.read import address
 from kfix.model import PROPOSED, Resource
 
 PLAN_FORMAT = 1
@@ -33,9 +34,15 @@ class FileTarget:
 @dataclass(frozen=True)
 class ClusterTarget:
     context: str
-    namespace: str
+    namespace: str  # "" for a cluster-wide kind
     kind: str
     name: str
+    resource_version: str = ""  # the object's when the plan was made: apply needs the same
+
+    @property
+    def address(self) -> str:
+        """As `kfix scan --cluster` names the object."""
+        return address(self.context, self.namespace or None, self.kind, self.name)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,21 @@ class Action:
     @property
     def file(self) -> str:
         return self.target.path if isinstance(self.target, FileTarget) else ""
+
+    @property
+    def where(self) -> str:
+        """Its file, or the address of its live object."""
+        return self.target.path if isinstance(self.target, FileTarget) else self.target.address
+
+
+@dataclass(frozen=True)
+class Handled:
+    """An action as a run left it, and what the run did (its new state, or STALE/FAILED
+    for a rollback that could not be done)."""
+
+    action: Action
+    result: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,9 +217,11 @@ def _action(data: Mapping[str, Any]) -> Action:
     )
 
 
-def action_id(target: FileTarget, resource: Resource, policy: str, pointer: str,
-              message: str) -> str:
-    """Stable across runs on the same file: the same finding gets the same id."""
-    key = [target.path, target.document, target.item, resource.kind, resource.namespace,
-           resource.name, policy, pointer, message]
+def action_id(target: FileTarget | ClusterTarget, resource: Resource, policy: str,
+              pointer: str, message: str) -> str:
+    """Stable across runs on the same file (or live object): the same finding gets the
+    same id."""
+    where = ([target.path, target.document, target.item] if isinstance(target, FileTarget)
+             else [target.address])
+    key = [*where, resource.kind, resource.namespace, resource.name, policy, pointer, message]
     return sha256_hex(json.dumps(key).encode())[:12]

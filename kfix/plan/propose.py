@@ -18,7 +18,7 @@ from typing import Any
 from kfix.errors import PlanError, WriteError
 from kfix.load import lists, manifests
 from kfix.model import FIXED, SUGGESTED, Problem, Resolution
-from kfix.plan.model import Action, FileTarget, Plan, action_id, sha256_hex
+from kfix.plan.model import Action, ClusterTarget, FileTarget, Plan, action_id, sha256_hex
 from kfix.plan.order import in_order
 from kfix.plan.rank import Inventory, ranked
 from kfix.runner.fix import FixOptions, fix
@@ -54,16 +54,21 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
         document = next(d for d in source.documents if (d.index, d.item) == (index, item))
         target = FileTarget(os.path.relpath(os.path.abspath(file), base), index, item,
                             digests[file])
-        proposed = [_action(r, target, inventory.exposure(document.content))
+        proposed = [proposed_action(r, target, inventory.exposure(document.content))
                     for r in resolutions]
         for action in in_order(document.content, proposed):
             actions.append(dataclasses.replace(
                 action, diff=_diff(source, target, action, {a.id: a for a in proposed})))
+    return new_plan(paths, actions, options), result.problems
+
+
+def new_plan(inputs: Sequence[str], actions: Sequence[Action], options: FixOptions) -> Plan:
+    """The actions ranked, under a new plan id."""
     actions = ranked(actions)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     plan_id = sha256_hex(json.dumps([created, [(a.id, a.file) for a in actions]]).encode())
-    return Plan(plan_id[:12], created, tuple(paths), tuple(actions),
-                options=recorded_options(options)), result.problems
+    return Plan(plan_id[:12], created, tuple(inputs), tuple(actions),
+                options=recorded_options(options))
 
 
 def _digest(path: str) -> str:
@@ -71,7 +76,8 @@ def _digest(path: str) -> str:
         return sha256_hex(handle.read())
 
 
-def _action(resolution: Resolution, target: FileTarget, exposure: tuple[str, ...]) -> Action:
+def proposed_action(resolution: Resolution, target: FileTarget | ClusterTarget,
+                    exposure: tuple[str, ...]) -> Action:
     finding = resolution.finding
     reason = resolution.reason
     if resolution.status == SUGGESTED:
