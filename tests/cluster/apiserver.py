@@ -28,24 +28,35 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from tests.patch.k8s_api_standin import APPLY_PATCH, TOKEN, VERSION, Recorded, status
+from tests.patch.k8s_api_standin import (
+    APPLY_PATCH,
+    TOKEN,
+    VERSION,
+    Recorded,
+    group_list,
+    resource_list,
+    status,
+)
 
-# group version → (plural, kind, namespaced)
-RESOURCES: dict[str, list[tuple[str, str, bool]]] = {
-    "v1": [("namespaces", "Namespace", False), ("pods", "Pod", True),
-           ("services", "Service", True), ("serviceaccounts", "ServiceAccount", True),
-           ("secrets", "Secret", True), ("pods/status", "Pod", True)],
-    "apps/v1": [("daemonsets", "DaemonSet", True), ("deployments", "Deployment", True),
-                ("replicasets", "ReplicaSet", True), ("statefulsets", "StatefulSet", True),
-                ("deployments/scale", "Scale", True)],
-    "batch/v1": [("cronjobs", "CronJob", True), ("jobs", "Job", True)],
-    "networking.k8s.io/v1": [("ingresses", "Ingress", True),
-                             ("networkpolicies", "NetworkPolicy", True)],
-    "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
+# group version → (plural, kind, namespaced, short names)
+RESOURCES: dict[str, list[tuple[str, str, bool, list[str]]]] = {
+    "v1": [("namespaces", "Namespace", False, ["ns"]), ("pods", "Pod", True, ["po"]),
+           ("services", "Service", True, ["svc"]),
+           ("serviceaccounts", "ServiceAccount", True, ["sa"]),
+           ("secrets", "Secret", True, []), ("pods/status", "Pod", True, [])],
+    "apps/v1": [("daemonsets", "DaemonSet", True, ["ds"]),
+                ("deployments", "Deployment", True, ["deploy"]),
+                ("replicasets", "ReplicaSet", True, ["rs"]),
+                ("statefulsets", "StatefulSet", True, ["sts"]),
+                ("deployments/scale", "Scale", True, [])],
+    "batch/v1": [("cronjobs", "CronJob", True, ["cj"]), ("jobs", "Job", True, [])],
+    "networking.k8s.io/v1": [("ingresses", "Ingress", True, ["ing"]),
+                             ("networkpolicies", "NetworkPolicy", True, ["netpol"])],
+    "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True, ["pdb"])],
     "rbac.authorization.k8s.io/v1": [
-        ("clusterroles", "ClusterRole", False), ("clusterrolebindings", "ClusterRoleBinding",
-                                                 False),
-        ("roles", "Role", True), ("rolebindings", "RoleBinding", True)],
+        ("clusterroles", "ClusterRole", False, []),
+        ("clusterrolebindings", "ClusterRoleBinding", False, []),
+        ("roles", "Role", True, []), ("rolebindings", "RoleBinding", True, [])],
 }
 USER = "kfix"
 _URL = re.compile(r"/(?:api/(?P<core>v1)|apis/(?P<group>[^/]+/[^/]+))"
@@ -70,7 +81,7 @@ class Fault:
 
 
 def resource_of(group_version: str, plural: str) -> tuple[str, bool] | None:
-    for name, kind, namespaced in RESOURCES.get(group_version, []):
+    for name, kind, namespaced, _short in RESOURCES.get(group_version, []):
         if name == plural:
             return kind, namespaced
     return None
@@ -121,7 +132,7 @@ class ApiServer:
 
 def _key(content: Mapping[str, Any]) -> tuple[str, str, str | None, str]:
     group_version, kind = content["apiVersion"], content["kind"]
-    plural, namespaced = next((p, n) for p, k, n in RESOURCES[group_version] if k == kind)
+    plural, namespaced = next((p, n) for p, k, n, _ in RESOURCES[group_version] if k == kind)
     metadata = content["metadata"]
     return group_version, plural, metadata.get("namespace") if namespaced else None, \
         metadata["name"]
@@ -184,10 +195,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, {"kind": "APIVersions", "versions": ["v1"],
                                      "serverAddressByClientCIDRs": []})
         if path == "/apis":
-            return self._reply(200, _groups())
+            return self._reply(200, group_list(RESOURCES))
         group_version = path.removeprefix("/api/").removeprefix("/apis/")
         if group_version in RESOURCES and path.startswith(("/api/", "/apis/")):
-            return self._reply(200, _resource_list(group_version))
+            return self._reply(200, resource_list(group_version, RESOURCES))
         target = self._target(path)
         if target is None:
             return self._not_found(path)
@@ -321,24 +332,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting
             pass
-
-
-def _groups() -> dict[str, Any]:
-    groups = []
-    for group_version in RESOURCES:
-        if "/" in group_version:
-            group, version = group_version.split("/")
-            entry = {"groupVersion": group_version, "version": version}
-            groups.append({"name": group, "versions": [entry], "preferredVersion": entry})
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
-
-
-def _resource_list(group_version: str) -> dict[str, Any]:
-    resources = [{"name": plural, "singularName": "", "namespaced": namespaced, "kind": kind,
-                  "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
-                 for plural, kind, namespaced in RESOURCES[group_version]]
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-            "resources": resources}
 
 
 def _missing(group_version: str, plural: str, name: str) -> dict[str, Any]:
