@@ -23,11 +23,11 @@ from typing import Any
 from kfix.errors import WriteError
 from kfix.load import lists, manifests
 from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, Document
+from kfix.patch.loop import apply_patch as patched
 from kfix.plan import audit
 from kfix.plan.check import Checker, checker
 from kfix.plan.decide import find, now
 from kfix.plan.model import Action, AuditHead, FileTarget, Outcome, Plan, sha256_hex
-from kfix.plan.order import patched
 from kfix.writer.files import write_atomic
 from kfix.writer.text import apply_to_text
 
