@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kfix.errors import PlanError, WriteError
+from kfix.errors import PlanError, UsageError, WriteError
 from kfix.load import lists, manifests
 from kfix.model import FIXED, SUGGESTED, Problem, Resolution
 from kfix.plan.model import Action, FileTarget, Plan, action_id, sha256_hex
@@ -30,6 +30,9 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
             ) -> tuple[Plan, tuple[Problem, ...]]:
     """The plan for the inputs, with paths relative to the plan's directory, and the
     problems of the fix run (files that could not be read or fixed)."""
+    if options.scan.gatekeeper_paths:
+        raise UsageError("kfix plan does not take --gatekeeper yet: apply could not verify "
+                         "its actions with the same constraints")
     files = manifests.discover(paths, options.scan.ignore)
     if manifests.STDIN in files:
         raise PlanError("a plan applies to files: standard input cannot be planned")
