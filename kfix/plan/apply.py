@@ -86,9 +86,13 @@ def apply(plan: Plan, base: str, audit_log: str,
             checkpoint(plan)
             rescan = _rescan(prepared, check)
             if rescan:
-                write_atomic(prepared.path, prepared.before, expected=prepared.after)
+                try:
+                    write_atomic(prepared.path, prepared.before, expected=prepared.after)
+                    undone = "original bytes put back"
+                except WriteError as exc:  # the plan keeps them: `kfix rollback` can
+                    undone = f"original bytes not put back: {exc.message}"
                 handled += _settled(actions, FAILED, f"re-scan after writing: {rescan}; "
-                                    "original bytes put back", prepared.digest, written)
+                                    f"{undone}", prepared.digest, written)
             else:
                 handled += _settled(actions, VERIFIED, "", prepared.digest, written)
     updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),
