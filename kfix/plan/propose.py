@@ -70,8 +70,12 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
 
 
 def _digest(path: str) -> str:
-    with open(path, "rb") as handle:
-        return sha256_hex(handle.read())
+    """The file's sha256; "" for one that cannot be read (the fix run reports it)."""
+    try:
+        with open(path, "rb") as handle:
+            return sha256_hex(handle.read())
+    except OSError:
+        return ""
 
 
 def _action(resolution: Resolution, target: FileTarget, exposure: tuple[str, ...]) -> Action:
