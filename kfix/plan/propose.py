@@ -38,10 +38,10 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
         raise PlanError("a plan applies to files: standard input cannot be planned")
     digests = {f: _digest(f) for f in files}
     result = fix(paths, dataclasses.replace(options, max_risk="high"))
-    if any(_digest(f) != digests[f] for f in files):
+    loaded = {f.path: f for f in manifests.load(files) if not f.problems}
+    if any(_digest(f) != digests[f] for f in files):  # the fix and this text are of them
         raise PlanError("an input changed while the plan was made; run kfix plan again")
     base = os.path.dirname(os.path.abspath(plan_path))
-    loaded = {f.path: f for f in manifests.load(files) if not f.problems}
     inventory = Inventory.of(d.content for f in loaded.values() for d in f.documents)
     by_document: dict[tuple[str, int, str], list[Resolution]] = {}
     for resolution in result.resolutions:
