@@ -24,6 +24,7 @@ from kfix.cluster import REQUEST_TIMEOUT
 from kfix.errors import WriteError
 from kfix.load import lists, manifests
 from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, Document
+from kfix.patch.loop import apply_patch as patched
 from kfix.plan import audit
 from kfix.plan.apply_live import apply_live
 from kfix.plan.check import Checker, checker
@@ -38,7 +39,6 @@ from kfix.plan.model import (
     Plan,
     sha256_hex,
 )
-from kfix.plan.order import patched
 from kfix.plan.outcomes import failed, settled
 from kfix.writer.files import write_atomic
 from kfix.writer.text import apply_to_text
@@ -94,9 +94,13 @@ def apply(plan: Plan, base: str, audit_log: str,
             checkpoint(plan)
             rescan = _rescan(prepared, check)
             if rescan:
-                write_atomic(prepared.path, prepared.before, expected=prepared.after)
+                try:
+                    write_atomic(prepared.path, prepared.before, expected=prepared.after)
+                    undone = "original bytes put back"
+                except WriteError as exc:  # the plan keeps them: `kfix rollback` can
+                    undone = f"original bytes not put back: {exc.message}"
                 handled += settled(actions, FAILED, f"re-scan after writing: {rescan}; "
-                                    "original bytes put back", prepared.digest, written)
+                                   f"{undone}", prepared.digest, written)
             else:
                 handled += settled(actions, VERIFIED, "", prepared.digest, written)
     updated = replace(plan.with_actions({h.action.id: h.action for h in handled}),

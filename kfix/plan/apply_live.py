@@ -24,9 +24,9 @@ from kfix.cluster.apply import server_side_apply
 from kfix.cluster.connect import ClusterUnavailable, Session, connect, failure
 from kfix.cluster.read import read_object, served
 from kfix.model import APPLIED, FAILED, STALE, VERIFIED, Document
+from kfix.patch.loop import apply_patch as patched
 from kfix.plan.check import Checker
 from kfix.plan.model import Action, ClusterTarget, Handled, sha256_hex
-from kfix.plan.order import patched
 from kfix.plan.outcomes import failed, settled
 
 

@@ -8,22 +8,12 @@ not apply to the document alone records the earlier actions that wrote its paren
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import jsonpatch
-
-from kfix import pointer as jp
+from kfix.patch.loop import apply_patch as patched
 from kfix.plan.model import Action
-
-
-def patched(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
-    """The patched copy, or the reason the patch does not apply (a str)."""
-    try:
-        return jsonpatch.JsonPatch(list(operations)).apply(jp.copied(content), in_place=True)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
-        return str(exc)
 
 
 def in_order(content: Any, actions: Sequence[Action]) -> list[Action]:

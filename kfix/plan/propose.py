@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kfix.errors import PlanError, WriteError
+from kfix.errors import PlanError, UsageError, WriteError
 from kfix.load import lists, manifests
 from kfix.model import FIXED, SUGGESTED, Problem, Resolution
 from kfix.plan.model import Action, ClusterTarget, FileTarget, Plan, action_id, sha256_hex
@@ -30,15 +30,16 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
             ) -> tuple[Plan, tuple[Problem, ...]]:
     """The plan for the inputs, with paths relative to the plan's directory, and the
     problems of the fix run (files that could not be read or fixed)."""
+    check_plannable(options)
     files = manifests.discover(paths, options.scan.ignore)
     if manifests.STDIN in files:
         raise PlanError("a plan applies to files: standard input cannot be planned")
     digests = {f: _digest(f) for f in files}
     result = fix(paths, dataclasses.replace(options, max_risk="high"))
-    if any(_digest(f) != digests[f] for f in files):
+    loaded = {f.path: f for f in manifests.load(files) if not f.problems}
+    if any(_digest(f) != digests[f] for f in files):  # the fix and this text are of them
         raise PlanError("an input changed while the plan was made; run kfix plan again")
     base = os.path.dirname(os.path.abspath(plan_path))
-    loaded = {f.path: f for f in manifests.load(files) if not f.problems}
     inventory = Inventory.of(d.content for f in loaded.values() for d in f.documents)
     by_document: dict[tuple[str, int, str], list[Resolution]] = {}
     for resolution in result.resolutions:
@@ -62,6 +63,13 @@ def propose(paths: Sequence[str], options: FixOptions, plan_path: str
     return new_plan(paths, actions, options), result.problems
 
 
+def check_plannable(options: FixOptions) -> None:
+    """What a plan cannot hold yet is refused before any work."""
+    if options.scan.gatekeeper_paths:
+        raise UsageError("kfix plan does not take --gatekeeper yet: apply could not verify "
+                         "its actions with the same constraints")
+
+
 def new_plan(inputs: Sequence[str], actions: Sequence[Action], options: FixOptions) -> Plan:
     """The actions ranked, under a new plan id."""
     actions = ranked(actions)
@@ -72,8 +80,12 @@ def new_plan(inputs: Sequence[str], actions: Sequence[Action], options: FixOptio
 
 
 def _digest(path: str) -> str:
-    with open(path, "rb") as handle:
-        return sha256_hex(handle.read())
+    """The file's sha256; "" for one that cannot be read (the fix run reports it)."""
+    try:
+        with open(path, "rb") as handle:
+            return sha256_hex(handle.read())
+    except OSError:
+        return ""
 
 
 def proposed_action(resolution: Resolution, target: FileTarget | ClusterTarget,

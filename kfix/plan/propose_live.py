@@ -19,9 +19,10 @@ import yaml
 from kfix.cluster.connect import connect
 from kfix.cluster.read import LiveObject, read
 from kfix.model import FIXED, SUGGESTED, FixResult, Problem, Resolution
+from kfix.patch.loop import apply_patch as patched
 from kfix.plan.model import Action, ClusterTarget, Plan
-from kfix.plan.order import in_order, patched
-from kfix.plan.propose import new_plan, proposed_action
+from kfix.plan.order import in_order
+from kfix.plan.propose import check_plannable, new_plan, proposed_action
 from kfix.plan.rank import Inventory
 from kfix.runner.cluster import ClusterSource
 from kfix.runner.fix import FixOptions, fix
@@ -31,6 +32,7 @@ from kfix.writer.diff import unified_diff
 def propose_live(source: ClusterSource, options: FixOptions
                  ) -> tuple[Plan, tuple[Problem, ...]]:
     """The plan for the selected live objects, and what could not be read or fixed."""
+    check_plannable(options)
     session = connect(source.kubeconfig, source.context)
     reading = read(session, source.selection)
     with tempfile.TemporaryDirectory(prefix="kfix-live-") as scratch:

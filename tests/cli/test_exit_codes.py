@@ -250,6 +250,8 @@ def test_plan_0_and_2_on_an_unreadable_input_with_the_plan_written(tmp_path: Pat
     code, output = run("plan", str(tmp_path / "in"), "-o", plan)
     assert code == 2 and "broken.yaml:3: cannot parse" in output
     assert "privileged-container" in run("plan", "show", plan)[1]
+    code, output = run("plan", str(tmp_path / "in"), str(tmp_path / "missing.yaml"), "-o", plan)
+    assert code == 2 and "missing.yaml: cannot read" in output
 
 
 def test_approve_reject_0_and_2_on_an_unknown_action(tmp_path: Path) -> None:

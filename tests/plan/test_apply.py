@@ -124,3 +124,25 @@ def test_a_written_file_is_checkpointed_applied_before_its_re_scan(work: Path) -
     assert checkpointed.state == "applied" and checkpointed.outcome is not None
     assert seen[0].originals[checkpointed.outcome.before_sha256] == original
     assert [(h.action.id, h.result) for h in result.handled] == [(pull["id"], "verified")]
+
+
+def test_a_file_changed_between_write_and_re_scan_fails_and_is_left_alone(work: Path) -> None:
+    from kfix.plan import store
+    from kfix.plan.apply import apply
+    from kfix.plan.model import Plan
+
+    plan = load(work)
+    pull = action(plan, "worker-pod.json", "image-pull-policy")
+    kfix("approve", str(work / "plan.json"), pull["id"], "--by", "erin")
+    pod = work / "worker-pod.json"
+
+    def meddle(_plan: Plan) -> None:  # someone edits the file just after kfix wrote it
+        pod.write_text(pod.read_text().replace('"spec": {', '"spec": {"hostPID": true, ', 1))
+
+    result = apply(store.read(str(work / "plan.json")).plan, str(work),
+                   str(work / "plan.audit.jsonl"), meddle)
+    (handled,) = result.handled
+    assert handled.result == "failed"
+    assert handled.message.startswith("re-scan after writing: new violation host-namespaces")
+    assert "original bytes not put back: changed on disk since kfix read it" in handled.message
+    assert '"hostPID": true' in pod.read_text()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kfix.plan.order import in_order, patched
+from kfix.patch.loop import apply_patch as patched
+from kfix.plan.order import in_order
 from tests.plan.test_rank import action
 
 

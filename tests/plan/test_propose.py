@@ -40,3 +40,14 @@ def test_a_suggestion_is_proposed_and_applied_once_approved(tmp_path: Path) -> N
     assert applied.exit_code == 0, applied.output
     assert "image: nginx:1.27.2" in pod.read_text(encoding="utf-8")
     assert "# the shop's front end" in pod.read_text(encoding="utf-8")
+
+
+def test_gatekeeper_constraints_and_standard_input_cannot_be_planned(tmp_path: Path) -> None:
+    plan_file = str(tmp_path / "plan.json")
+    refused = kfix("plan", "--gatekeeper", str(REPO / "examples" / "gatekeeper"),
+                   str(REPO / "examples"), "-o", plan_file)
+    assert refused.exit_code == 2
+    assert "kfix plan does not take --gatekeeper yet" in refused.stderr
+    stdin = kfix("plan", "-", "-o", plan_file)
+    assert stdin.exit_code == 2 and "standard input cannot be planned" in stdin.stderr
+    assert not (tmp_path / "plan.json").exists()
