@@ -52,9 +52,8 @@ class Resource:
     namespaced: bool
 
     def path(self, namespace: str | None = None, name: str | None = None) -> str:
-        base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
         where = f"/namespaces/{namespace}" if namespace else ""
-        return f"{base}{where}/{self.plural}" + (f"/{name}" if name else "")
+        return f"{_base(self.group_version)}{where}/{self.plural}" + (f"/{name}" if name else "")
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,9 @@ def read(session: Session, selection: Selection) -> Reading:
     """Every selected object the context may list, sorted by address."""
     reading = Reading()
     for resource in _resources(session, selection, reading):
-        if not resource.namespaced:
-            scopes: Sequence[str | None] = (None,)
-        elif selection.all_namespaces:
-            scopes = (None,)
-        else:
-            scopes = selection.namespaces or (session.namespace,)
+        scopes: Sequence[str | None] = (
+            (None,) if not resource.namespaced or selection.all_namespaces
+            else selection.namespaces or (session.namespace,))
         for namespace in scopes:
             where = address(session.context, namespace, resource.kind, "").rstrip("/")
             try:
@@ -110,23 +106,22 @@ def read(session: Session, selection: Selection) -> Reading:
 def cleaned(item: Mapping[str, Any]) -> dict[str, Any]:
     """The object without status and the metadata the server keeps (SERVER_METADATA and
     kubectl's last-applied copy): what its owner wrote, and what a fix would change."""
-    content = {key: value for key, value in item.items() if key != "status"}
-    metadata = {key: value for key, value in (item.get("metadata") or {}).items()
-                if key not in SERVER_METADATA}
-    annotations = {key: value for key, value in (metadata.get("annotations") or {}).items()
-                   if key != LAST_APPLIED}
-    metadata.pop("annotations", None)
-    if annotations:
-        metadata["annotations"] = annotations
-    content["metadata"] = metadata
-    return content
+    metadata: dict[str, Any] = {}
+    for key, value in (item.get("metadata") or {}).items():
+        if key == "annotations" and LAST_APPLIED in (value or {}):
+            value = {k: v for k, v in value.items() if k != LAST_APPLIED}
+            if not value:
+                continue
+        if key not in SERVER_METADATA:
+            metadata[key] = value
+    return {key: metadata if key == "metadata" else value for key, value in item.items()
+            if key != "status"}
 
 
 def served(session: Session, group_version: str, timeout: float) -> dict[str, Resource]:
     """The kinds of one group version the cluster serves, by kind, from its discovery
     document (GET /api/v1 or /apis/<group>/<version>); subresources left out."""
-    base = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
-    answer = session.request("GET", base, timeout=timeout)
+    answer = session.request("GET", _base(group_version), timeout=timeout)
     return {entry["kind"]: Resource(group_version, entry["kind"], entry["name"],
                                     bool(entry["namespaced"]))
             for entry in answer.get("resources", ()) if "/" not in entry["name"]}
@@ -172,6 +167,11 @@ def _pages(session: Session, resource: Resource, namespace: str | None,
         token = (answer.get("metadata") or {}).get("continue") or ""
         if not token:
             return
+
+
+def _base(group_version: str) -> str:
+    """Where a group version's URLs start: the core group has its own."""
+    return "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
 
 
 def _controlled(item: Mapping[str, Any]) -> bool:
