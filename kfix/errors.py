@@ -70,3 +70,7 @@ class SourceError(KfixError):
     """A policy source that cannot be fetched, fails its checksum, or is refused (an
     archive entry that would land outside its directory, a link out, a device file, too
     much data)."""
+
+
+class PlanError(KfixError):
+    """A plan or audit log that cannot be used: unreadable, not valid, or changed meanwhile."""

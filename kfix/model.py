@@ -218,6 +218,32 @@ FIX_STATUSES = (FIXED, SUGGESTED, NO_FIX, REJECTED, SKIPPED)
 RISKS = ("low", "medium", "high")
 DEFAULT_MAX_RISK = "medium"
 
+# why a server-side apply to a live cluster did not happen (kfix.cluster.apply)
+CONFLICT = "conflict"  # 409: another field manager owns a field, or the object moved on
+FORBIDDEN = "forbidden"  # 401/403: the kubeconfig's user may not patch it
+NOT_FOUND = "not-found"  # 404: the object (or its kind) is gone
+GONE = "gone"  # 410
+INVALID = "invalid"  # 400/422 and other refusals: validation, admission webhooks
+TIMEOUT = "timeout"  # no answer in time
+UNREACHABLE = "unreachable"  # no connection
+APPLY_FAILURES = (CONFLICT, FORBIDDEN, NOT_FOUND, GONE, INVALID, TIMEOUT, UNREACHABLE)
+
+
+@dataclass(frozen=True)
+class ClusterApply:
+    """What a server-side apply of one object did: `failure` (one of APPLY_FAILURES) empty
+    when it was applied; `stage` the request that failed: "dry run", "apply" or "re-read"
+    (after a successful apply); `live` the object read back, as kfix evaluates it."""
+
+    failure: str = ""
+    stage: str = ""
+    message: str = ""
+    live: Mapping[str, Any] | None = None
+
+    @property
+    def applied(self) -> bool:
+        return not self.failure or self.stage == "re-read"
+
 
 @dataclass(frozen=True)
 class Resolution:
@@ -534,3 +560,16 @@ class VerifyResult:
             return 2
         failed = any(self.count(level, FAILED) for level in ("suites", "tests", "cases"))
         return 1 if failed else 0
+
+
+# -- kfix plan: reviewed remediation ------------------------------------------------------
+
+# what became of a plan's action, in the order it usually goes; REJECTED (a person said no)
+# and FAILED (its checks failed when applied, or its rollback did) as above
+PROPOSED = "proposed"
+APPROVED = "approved"
+STALE = "stale"  # its file changed since the plan was made: nothing written for it
+APPLIED = "applied"  # written, not yet re-scanned
+VERIFIED = "verified"  # written and re-scanned clean of its finding
+ROLLED_BACK = "rolled-back"
+PLAN_STATES = (PROPOSED, APPROVED, REJECTED, STALE, APPLIED, VERIFIED, FAILED, ROLLED_BACK)

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kfix"
 RANKS = {
     "kfix.errors": 0, "kfix.model": 0, "kfix.pointer": 0, "kfix.k8s": 0, "kfix.cache": 0,
     "kfix.load": 1,  # 1 load: manifests and data files
+    "kfix.cluster": 1,  # a live cluster: read its objects (GET only), apply approved changes
     "kfix.engine": 2,  # the Rego engines and Rego source tools
     "kfix.pack": 3,  # policies: loading, METADATA, catalog
     "kfix.evaluate": 4,  # 2 evaluate: conftest's rule semantics
@@ -26,10 +27,11 @@ RANKS = {
     "kfix.patch": 7,  # 3 patch and 4 verify
     "kfix.writer": 8,  # 5 write
     "kfix.runner": 9,  # the stages in order: scan, fix
-    "kfix.output": 10,  # 6 report: reads the model only
-    "kfix.policytest": 11,  # kfix test and kfix verify
-    "kfix.author": 12,  # kfix policy new and kfix draft
-    "kfix.cli": 13,
+    "kfix.plan": 10,  # kfix plan, approve, apply, rollback, audit: reviewed remediation
+    "kfix.output": 11,  # 6 report: reads the model (and plan records) only
+    "kfix.policytest": 12,  # kfix test and kfix verify
+    "kfix.author": 13,  # kfix policy new and kfix draft
+    "kfix.cli": 14,
 }
 
 

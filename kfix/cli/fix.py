@@ -9,7 +9,6 @@ import click
 
 from kfix.cli import options, progress, settings
 from kfix.cli.progress import ProgressBar
-from kfix.model import DEFAULT_MAX_RISK, RISKS
 from kfix.output.fix import REPORTS
 from kfix.writer.files import WriteMode
 
@@ -29,26 +28,20 @@ if TYPE_CHECKING:
 @options.fragment_dirs
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="A fragment parameter, e.g. --set memory_request=256Mi (repeatable).")
-@click.option("--policy-id", "policy_ids", multiple=True,
-              help="Fix only this policy's findings (repeatable).")
-@click.option("--max-risk", type=click.Choice(RISKS), default=DEFAULT_MAX_RISK,
-              show_default=True,
-              help="Write fixes up to this risk; riskier ones are verified and reported as "
-                   "suggestions with what they would change at runtime.")
+@options.policy_ids("Fix only this policy's findings (repeatable).")
+@options.max_risk("Write fixes up to this risk; riskier ones are verified and reported as "
+                  "suggestions with what they would change at runtime.")
 @click.option("--kube-version", help="Kubernetes version whose OpenAPI schema patched "
                                      "documents must satisfy. Default: the newest bundled.")
 @click.option("--server-dry-run", is_flag=True,
               help="Also require a server-side apply with dryRun=All to succeed, through "
                    "the current kubeconfig.")
-@click.option("--kubeconfig", type=click.Path(dir_okay=False),
-              help="kubeconfig for --server-dry-run. Default: $KUBECONFIG or ~/.kube/config.")
-@click.option("--context", help="kubeconfig context for --server-dry-run.")
+@options.kubeconfig
+@options.context
 @click.option("--interactive", is_flag=True,
               help="Show each file's change on the terminal and ask before writing it "
                    "(implies --write unless --output-dir is given).")
-@click.option("--llm", "use_llm", is_flag=True,
-              help="Ask a model for a patch where no fragment exists; it is verified like "
-                   "any fix, and values the policy leaves to people are only suggested.")
+@options.use_llm
 @options.llm
 @options.output(REPORTS, default="table")
 def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
@@ -80,9 +73,9 @@ def fix_command(paths: tuple[str, ...], mode: str, output_dir: str | None,
     engine, dry-run or usage errors; 130 interrupted.
     """
     from kfix.output import ReportOptions
-    from kfix.output.diff import unified_diff
     from kfix.runner.fix import FixOptions, after_writing, fix
     from kfix.runner.scan import ScanOptions
+    from kfix.writer.diff import unified_diff
     from kfix.writer.files import check_output_dir, write_changes
 
     if not paths:

@@ -23,7 +23,19 @@ from typing import Any
 import click
 
 from kfix import __version__
-from kfix.cli import config, draft, fix, parse, policy, pull, report, scan, test, verify
+from kfix.cli import (
+    config,
+    draft,
+    fix,
+    parse,
+    plan,
+    policy,
+    pull,
+    report,
+    scan,
+    test,
+    verify,
+)
 from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
@@ -106,7 +118,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 for command in (scan.scan_command, fix.fix_command, test.test_command,
                 verify.verify_command, draft.draft_command, policy.policy_group,
                 policy.doc_command, report.report_group, pull.pull_command,
-                parse.parse_command):
+                parse.parse_command, plan.plan_group, plan.approve_command,
+                plan.reject_command, plan.apply_command, plan.rollback_command,
+                plan.audit_group):
     cli.add_command(command)
 config.configure(cli)
 

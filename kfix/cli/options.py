@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kfix.cluster import REQUEST_TIMEOUT
+from kfix.cluster.kinds import KIND_NAMES
 from kfix.engine import BACKENDS, DEFAULT_TIMEOUT
-from kfix.model import ALL_PROFILES, PARSERS, PROFILES, SEVERITIES
+from kfix.model import ALL_PROFILES, DEFAULT_MAX_RISK, PARSERS, PROFILES, RISKS, SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -171,6 +173,33 @@ fragment_dirs = click.option(
     help="Directory of fragments named <policy id>.yaml.j2 or <namespace>.<rule>.yaml.j2 "
          "(repeatable).")
 
+# -- a live cluster ---------------------------------------------------------------------------
+
+kubeconfig = click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False),
+    help="kubeconfig for the cluster. Default: $KUBECONFIG or ~/.kube/config.")
+context = click.option("--context", help="kubeconfig context. Default: its current context.")
+request_timeout = click.option(
+    "--request-timeout", type=click.FloatRange(min=0, min_open=True), default=REQUEST_TIMEOUT,
+    show_default=True, metavar="SECONDS",
+    help="Give up on one request to the API server after this long.")
+cluster = together(
+    click.option("--cluster", is_flag=True,
+                 help="Scan the live objects of a cluster instead of files, reading them "
+                      "through the kubeconfig with GET requests only."),
+    click.option("--cluster-namespace", "cluster_namespaces", multiple=True, metavar="NAME",
+                 help="--cluster: read this namespace (repeatable). Default: the context's "
+                      "namespace."),
+    click.option("--all-cluster-namespaces", is_flag=True,
+                 help="--cluster: read every namespace, and the cluster-wide kinds "
+                      "(Namespace, ClusterRole, ClusterRoleBinding)."),
+    click.option("--kind", "kinds", multiple=True, metavar="KIND",
+                 type=click.Choice(KIND_NAMES, case_sensitive=False),
+                 help=f"--cluster: read only this kind (repeatable): {', '.join(KIND_NAMES)}. "
+                      "Default: all of them."),
+    kubeconfig, context, request_timeout,
+)
+
 # -- test runs --------------------------------------------------------------------------------
 
 run = click.option(
@@ -184,6 +213,10 @@ coverage = click.option("-c", "--coverage", is_flag=True,
 
 # -- the model (optional) ---------------------------------------------------------------------
 
+use_llm = click.option(
+    "--llm", "use_llm", is_flag=True,
+    help="Ask a model for a patch where no fragment exists; it is verified like any fix, and "
+         "values the policy leaves to people are only suggested.")
 LLM_FLAGS = ("base_url", "model", "api_key_env", "timeout", "retries", "max_tokens")
 llm = together(
     click.option("--llm-url", "base_url", metavar="URL",
@@ -207,3 +240,29 @@ inputs = together(paths, ignore, combine, jobs, shard)
 policies = together(policy_paths, namespaces, all_namespaces, gatekeeper_paths, data_paths,
                     rego_version, engine, timeout, show_builtin_errors, allow_network,
                     capabilities, profile, min_severity, strict)
+
+# -- choosing fixes (fix) and actions (approve, reject) ------------------------------------------
+
+
+def policy_ids(help: str) -> Callable[[F], F]:
+    return click.option("--policy-id", "policy_ids", multiple=True, help=help)
+
+
+def max_risk(help: str, default: str | None = DEFAULT_MAX_RISK) -> Callable[[F], F]:
+    return click.option("--max-risk", type=click.Choice(RISKS), default=default,
+                        show_default=default is not None, help=help)
+
+
+# -- plans ------------------------------------------------------------------------------------
+
+plan_output = click.option("-o", "--output", "plan_path", required=True,
+                           type=click.Path(dir_okay=False),
+                           help="Write the plan here (JSON, see `kfix plan schema`).")
+plan_path = click.argument("plan_path", type=click.Path(dir_okay=False))
+action_ids = click.argument("ids", nargs=-1)
+every = click.option("--all", "every", is_flag=True, help="Every action still open to decision.")
+by = click.option("--by", help="Who decides. Default: `git config user.name`, else the OS user.")
+reason = click.option("--reason", default="", help="Why, recorded with the decision.")
+audit_log = click.option("--audit-log", type=click.Path(dir_okay=False),
+                         help="Audit log (JSON Lines) to append to. Default: beside the plan, "
+                              "PLAN.audit.jsonl for PLAN.json.")

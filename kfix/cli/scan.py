@@ -10,6 +10,7 @@ import click
 
 from kfix.cli import options, progress, pull
 from kfix.cli.progress import ProgressBar
+from kfix.cli.settings import cluster_source
 from kfix.output.scan import REPORTS
 
 
@@ -17,6 +18,7 @@ from kfix.output.scan import REPORTS
 @options.inputs
 @options.parser
 @options.stdin_filename
+@options.cluster
 @options.policies
 @options.update
 @options.output(REPORTS, default="stdout")
@@ -40,7 +42,8 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     """Test manifests against policies, as `conftest test` does.
 
     PATHS are files, directories (searched recursively for .yaml, .yml and .json) or
-    `-` for standard input.
+    `-` for standard input. With --cluster, the live objects of a cluster instead, each
+    reported as cluster:<context>/<namespace>/<kind>/<name>; kfix only reads them.
 
     Exit codes: 0 every test passes; 1 failures (with --fail-on-warn, conftest's: 1
     warnings, 2 failures; --no-fail: 0); 2 inputs that cannot be read or parsed, and
@@ -48,13 +51,19 @@ def scan_command(paths: tuple[str, ...], output: str, fail_on_warn: bool, no_fai
     """
     from kfix.output import ReportOptions
     from kfix.output.scan.stdout import render_trace
+    from kfix.runner.cluster import scan_cluster
     from kfix.runner.scan import ScanOptions, scan
 
-    if not paths:
+    source = cluster_source(paths, settings)
+    if not paths and source is None:
         raise click.UsageError("give at least one file, directory or - for stdin")
     settings["policy_paths"] = pull.update(update_urls, settings["policy_paths"])
-    with ProgressBar("scanning", progress.wanted(quiet)) as bar:
-        result = scan(paths, ScanOptions(trace=trace, **settings), bar)
+    scan_options = ScanOptions(trace=trace, **settings)
+    if source is not None:
+        result = scan_cluster(source, scan_options)
+    else:
+        with ProgressBar("scanning", progress.wanted(quiet)) as bar:
+            result = scan(paths, scan_options, bar)
     for note in result.notes:
         click.echo(f"kfix: note: {note}", err=True)
     code = result.exit_code(fail_on_warn=fail_on_warn, no_fail=no_fail)

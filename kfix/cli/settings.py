@@ -14,6 +14,7 @@ from kfix.cli.options import LLM_FLAGS
 
 if TYPE_CHECKING:
     from kfix.llm.client import LlmConfig
+    from kfix.runner.cluster import ClusterSource
 
 
 def params(settings: tuple[str, ...]) -> dict[str, Any]:
@@ -43,3 +44,22 @@ def llm(flags: dict[str, Any], needed_by: str = "") -> tuple[LlmConfig | None, b
         raise click.UsageError(f"{needed_by} needs a model: give --llm-url, "
                                "KFIX_LLM_BASE_URL or `llm: {base_url: ...}` in the config file")
     return found, use_cache
+
+
+def cluster_source(paths: tuple[str, ...], flags: dict[str, Any]) -> ClusterSource | None:
+    """What --cluster and its flags (taken out of `flags`) choose to read; None for files."""
+    from kfix.cluster.read import Selection
+    from kfix.runner.cluster import ClusterSource
+
+    cluster = flags.pop("cluster")
+    namespaces, every = flags.pop("cluster_namespaces"), flags.pop("all_cluster_namespaces")
+    kinds, timeout = flags.pop("kinds"), flags.pop("request_timeout")
+    kubeconfig, context = flags.pop("kubeconfig"), flags.pop("context")
+    if cluster and paths:
+        raise click.UsageError("give files or --cluster, not both")
+    if not cluster and (namespaces or every or kinds):
+        raise click.UsageError("--cluster-namespace, --all-cluster-namespaces and --kind "
+                               "choose what --cluster reads")
+    if not cluster:
+        return None
+    return ClusterSource(kubeconfig, context, Selection(namespaces, every, kinds, timeout))

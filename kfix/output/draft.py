@@ -6,7 +6,7 @@ import os
 
 from kfix.model import DraftResult
 from kfix.output import Report, ReportOptions
-from kfix.output.diff import unified_diff
+from kfix.writer.diff import unified_diff
 
 
 def text(result: DraftResult, options: ReportOptions) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from kfix.model import FIX_STATUSES, FIXED, FixResult
 from kfix.output import Report, ReportOptions, fix_markdown
 from kfix.output.common import plural
-from kfix.output.diff import unified_diff
+from kfix.writer.diff import unified_diff
 
 
 def summary(result: FixResult) -> dict[str, Any]:

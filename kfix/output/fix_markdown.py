@@ -36,7 +36,6 @@ from kfix.model import (
 )
 from kfix.output import ReportOptions
 from kfix.output.common import plural, where
-from kfix.output.diff import unified_diff
 from kfix.output.markdown import (
     COLLAPSED_ROWS,
     LIMIT,
@@ -51,6 +50,7 @@ from kfix.output.markdown import (
     section_table,
     table,
 )
+from kfix.writer.diff import unified_diff
 
 _NOT_FIXED = (NO_FIX, REJECTED, SKIPPED)
 

@@ -39,10 +39,11 @@ class Bindings:
     accounts: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
-    def of(cls, documents: Iterable[Any]) -> Bindings:
+    def of(cls, documents: Iterable[Any], kinds: Sequence[str] = _BINDINGS) -> Bindings:
+        """The accounts bound by documents of these kinds (default: both binding kinds)."""
         found = set()
         for document in documents:
-            if not isinstance(document, Mapping) or document.get("kind") not in _BINDINGS:
+            if not isinstance(document, Mapping) or document.get("kind") not in kinds:
                 continue
             home = _text(_mapping(document.get("metadata")).get("namespace"))
             for subject in _list(document.get("subjects")):

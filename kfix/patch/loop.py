@@ -171,7 +171,7 @@ class FixLoop:
                 continue
             with self._timed("apply"):
                 reason = None if fragment.allow_remove else unsafe(state.content, operations)
-                patched = None if reason else _apply(state.content, operations)
+                patched = None if reason else apply_patch(state.content, operations)
             if reason or isinstance(patched, str):
                 reason = f"unsafe: {reason}" if reason else f"patch does not apply: {patched}"
                 self._settle(state, finding, REJECTED, reason, fragment.path, operations)
@@ -278,7 +278,7 @@ class FixLoop:
                                            self._policy(candidate.finding))
         except (FragmentError, Declined):
             return False
-        return bool(_apply(patched, again) == patched)
+        return bool(apply_patch(patched, again) == patched)
 
     def _accept_whole_stacks(self, candidates: list[Candidate]) -> list[Candidate]:
         """The common case first: every fix of a document stacked and verified at once.
@@ -347,7 +347,7 @@ class FixLoop:
             if not candidate.fragment.allow_remove and unsafe(content, ops):
                 continue  # re-rendered on this state it would remove too much: not now
             clash = next((c for c, earlier in applied if _overwrites(ops, earlier)), None)
-            patched = None if clash else _apply(content, ops)
+            patched = None if clash else apply_patch(content, ops)
             if clash is not None and record_conflicts:
                 state.lost_to[identity(candidate.finding)] = (
                     f"conflict on {ops[0]['path']}, where the fix for "
@@ -380,7 +380,7 @@ def _by_state(candidates: list[Candidate]) -> list[list[Candidate]]:
     return list(groups.values())
 
 
-def _apply(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
+def apply_patch(content: Any, operations: Sequence[Mapping[str, Any]]) -> Any:
     """The patched copy, or the reason the patch does not apply (a str)."""
     try:
         return jsonpatch.JsonPatch(list(operations)).apply(jp.copied(content), in_place=True)

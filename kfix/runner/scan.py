@@ -327,15 +327,23 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
         readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]
-        gatekeeper = _gatekeeper(library, readable, options)
-        if options.combine:
-            readable = [(COMBINED, (_combined(readable),))]
-        evaluation = evaluate(engine, plan, readable, trace=options.trace)
-        if gatekeeper is not None:
-            evaluation.merge(gatekeeper)
+        evaluation = evaluate_together(engine, plan, readable, options, library)
     evaluation.problems[:0] = problems
-    evaluation.documents = sum(len(docs) for _, docs in readable)
     evaluation.time("load", loading)
+    return evaluation
+
+
+def evaluate_together(engine: Engine, plan: Plan,
+                      files: Sequence[tuple[str, Sequence[Document]]], options: ScanOptions,
+                      library: Library | None) -> Evaluation:
+    """Documents already in memory, Gatekeeper's constraints and --combine included."""
+    gatekeeper = _gatekeeper(library, files, options)
+    if options.combine:
+        files = [(COMBINED, (_combined(files),))]
+    evaluation = evaluate(engine, plan, files, trace=options.trace)
+    if gatekeeper is not None:
+        evaluation.merge(gatekeeper)
+    evaluation.documents = sum(len(docs) for _, docs in files)
     return evaluation
 
 

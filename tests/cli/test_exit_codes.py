@@ -239,6 +239,58 @@ def test_draft_2_without_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 2 and "needs a model" in output
 
 
+# -- kfix plan, approve, reject, apply, rollback, audit --------------------------------------
+
+
+def test_plan_0_and_2_on_an_unreadable_input_with_the_plan_written(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
+    plan = str(tmp_path / "plan.json")
+    assert run("plan", str(tmp_path / "in"), "-o", plan)[0] == 0
+    write(tmp_path / "in" / "broken.yaml", BROKEN)
+    code, output = run("plan", str(tmp_path / "in"), "-o", plan)
+    assert code == 2 and "broken.yaml:3: cannot parse" in output
+    assert "privileged-container" in run("plan", "show", plan)[1]
+    code, output = run("plan", str(tmp_path / "in"), str(tmp_path / "missing.yaml"), "-o", plan)
+    assert code == 2 and "missing.yaml: cannot read" in output
+
+
+def test_approve_reject_0_and_2_on_an_unknown_action(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
+    plan = str(tmp_path / "plan.json")
+    run("plan", str(tmp_path / "in"), "-o", plan)
+    assert run("approve", plan, "--all", "--by", "a")[0] == 0
+    assert run("reject", plan, "--all", "--policy-id", "seccomp", "--by", "a")[0] == 0
+    code, output = run("approve", plan, "ffffffffffff", "--by", "a")
+    assert code == 2 and "no action 'ffffffffffff' in the plan" in output
+
+
+def test_apply_rollback_0_1_when_stale_2_on_a_plan_that_is_not_valid(tmp_path: Path) -> None:
+    pod = write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
+    other = write(tmp_path / "in" / "other.yaml", PRIVILEGED.replace("name: p", "name: q"))
+    plan = str(tmp_path / "plan.json")
+    run("plan", str(tmp_path / "in"), "-o", plan)
+    run("approve", plan, "--all", "--max-risk", "low", "--by", "a")
+    Path(other).write_text(Path(other).read_text() + "# changed\n")
+    assert run("apply", plan)[0] == 1  # other.yaml's action is stale
+    assert run("rollback", plan)[0] == 0
+    Path(pod).write_text(Path(pod).read_text() + "# changed\n")
+    Path(plan).write_text("[]")
+    assert run("apply", plan)[0] == 2 and run("rollback", plan)[0] == 2
+
+
+def test_audit_verify_0_1_on_an_edit_2_when_unreadable(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "pod.yaml", PRIVILEGED)
+    plan = str(tmp_path / "plan.json")
+    run("plan", str(tmp_path / "in"), "-o", plan)
+    run("approve", plan, "--all", "--max-risk", "low", "--by", "a")
+    assert run("apply", plan)[0] == 0
+    log = tmp_path / "plan.audit.jsonl"
+    assert run("audit", "verify", str(log))[0] == 0
+    log.write_text(log.read_text().replace('"by": "a"', '"by": "b"'))
+    assert run("audit", "verify", str(log))[0] == 1
+    assert run("audit", "verify", str(tmp_path / "none.jsonl"))[0] == 2
+
+
 # -- every command: an interrupt is 130, a bug is 3 -----------------------------------------
 
 

@@ -19,8 +19,8 @@ from kfix.model import (
     Resolution,
 )
 from kfix.output import ReportOptions, fix_markdown
-from kfix.output.diff import unified_diff
 from kfix.output.fix import REPORTS
+from kfix.writer.diff import unified_diff
 from tests.output.markdown_parse import parse, rows
 
 BEFORE = "kind: Deployment\nspec:\n  privileged: true\n  replicas: 1\n"

@@ -82,19 +82,22 @@ def status(code: int, reason: str, message: str, details: Mapping[str, Any] | No
             "message": message, "reason": reason, "details": dict(details or {}), "code": code}
 
 
-def resource_list(group_version: str) -> dict[str, Any]:
+Resources = Mapping[str, list[tuple[str, str, bool, list[str]]]]
+
+
+def resource_list(group_version: str, resources_of: Resources = RESOURCES) -> dict[str, Any]:
     resources = [
         {"name": plural, "singularName": "" if "/" in plural else plural[:-1],
          "namespaced": namespaced, "kind": kind, "verbs": VERBS, "shortNames": short}
-        for plural, kind, namespaced, short in RESOURCES[group_version]
+        for plural, kind, namespaced, short in resources_of[group_version]
     ]
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
             "resources": resources}
 
 
-def group_list() -> dict[str, Any]:
+def group_list(resources_of: Resources = RESOURCES) -> dict[str, Any]:
     groups = []
-    for group_version in RESOURCES:
+    for group_version in resources_of:
         if "/" in group_version:
             version = {"groupVersion": group_version, "version": group_version.split("/")[1]}
             groups.append({"name": group_version.split("/")[0], "versions": [version],
@@ -169,13 +172,17 @@ class ApiServerStandin:
         self._thread.join()
 
 
-def write_kubeconfig(path: Path, server: str, token: str = TOKEN) -> Path:
-    """A kubeconfig whose current context talks to `server` over plain HTTP with a token."""
+def write_kubeconfig(path: Path, server: str, token: str = TOKEN, namespace: str | None = None,
+                     ) -> Path:
+    """A kubeconfig whose current context, `standin`, talks to `server` over plain HTTP with
+    a token (and names `namespace`, if given)."""
+    context = {"cluster": "standin", "user": "kfix", **({"namespace": namespace} if namespace
+                                                         else {})}
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "preferences": {},
         "clusters": [{"name": "standin", "cluster": {"server": server}}],
         "users": [{"name": "kfix", "user": {"token": token}}],
-        "contexts": [{"name": "standin", "context": {"cluster": "standin", "user": "kfix"}}],
+        "contexts": [{"name": "standin", "context": context}],
         "current-context": "standin",
     }))
     return path

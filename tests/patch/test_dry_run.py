@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from kfix.patch.dry_run import APPLY_PATCH, DryRunUnavailable, ServerDryRun
+from kfix.cluster.apply import APPLY_PATCH
+from kfix.patch.dry_run import DryRunUnavailable, ServerDryRun
 from tests.patch.k8s_api_standin import TOKEN, ApiServerStandin, write_kubeconfig
 
 

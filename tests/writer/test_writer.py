@@ -21,7 +21,7 @@ import pytest
 
 from kfix.errors import WriteError
 from kfix.load import manifests
-from kfix.output.diff import unified_diff
+from kfix.writer.diff import unified_diff
 from kfix.writer.files import output_path, write_atomic
 from kfix.writer.text import apply_to_text
 from tests.corpus_paths import SHARED_CORPUS
