@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from kfix import __version__
-from kfix.cli import draft, fix, policy, pull, report, scan, test, verify
+from kfix.cli import draft, engine, fix, policy, pull, report, scan, test, verify
 from kfix.errors import KfixError, PolicyError
 
 ERROR_EXIT = 2
@@ -105,7 +105,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for command in (scan.scan_command, fix.fix_command, test.test_command,
                 verify.verify_command, draft.draft_command, policy.policy_group,
-                policy.doc_command, report.report_group, pull.pull_command):
+                policy.doc_command, report.report_group, pull.pull_command,
+                engine.engine_group):
     cli.add_command(command)
 
 
