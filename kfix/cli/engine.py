@@ -28,15 +28,10 @@ def install_command() -> None:
     environment uv made, with the flags it needs. Nothing happens when the pinned
     version is there and answers a query.
     """
-    from kfix.engine import install
+    from kfix.engine.install import probe
 
-    if install.installed_version() == install.VERSION:
-        click.echo(f"{_describe(install.probe())} (already installed)")
-        return
-    installer = install.current_installer()
-    click.echo(f"kfix: installing {install.REQUIREMENT} into {sys.prefix} "
-               f"({installer.environment}): {shlex.join(installer.argv)}", err=True)
-    click.echo(_describe(install.install(installer)))
+    status = ensure_engine()
+    click.echo(_describe(status or probe()) + ("" if status else " (already installed)"))
 
 
 @engine_group.command("status")
@@ -45,6 +40,19 @@ def status_command() -> None:
     from kfix.engine.install import probe
 
     click.echo(_describe(probe()))
+
+
+def ensure_engine() -> EngineStatus | None:
+    """Install the pinned engine unless it is there (saying so on stderr, with the
+    installer's command); the engine that then answered, or None if nothing was done."""
+    from kfix.engine import install
+
+    if install.installed_version() == install.VERSION:
+        return None
+    installer = install.current_installer()
+    click.echo(f"kfix: installing {install.REQUIREMENT} into {sys.prefix} "
+               f"({installer.environment}): {shlex.join(installer.argv)}", err=True)
+    return install.install(installer)
 
 
 def _describe(status: EngineStatus) -> str:

@@ -48,3 +48,11 @@ def test_install_with_the_pinned_engine_present_only_proves_it() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no installer ran
     assert done.stdout.endswith("opa_bindings: answers queries (already installed)\n")
+
+
+def test_ensure_engine_with_the_engine_present_runs_the_command_alone() -> None:
+    plain = kfix("scan", "examples/hardened-web.yaml")
+    ensured = kfix("--ensure-engine", "scan", "examples/hardened-web.yaml")
+    assert (ensured.returncode, ensured.stdout, ensured.stderr) == (
+        plain.returncode, plain.stdout, "")
+    assert plain.returncode == 0 and "0 failures" in plain.stdout
