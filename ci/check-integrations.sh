@@ -83,33 +83,38 @@ git -C "$hooks" init --quiet
 git -C "$hooks" add -A
 git -C "$hooks" -c user.name=kfix -c user.email=kfix@example.invalid commit --quiet -m manifests
 
-# try-repo builds each run's hook environment afresh (2-3 minutes): all four hooks run
-# together, three times, on the manifests (as `files: ^deploy/` would choose them)
+# try-repo builds each run's hook environment afresh (2-3 minutes), so it runs three times,
+# on the manifests (as `files: ^deploy/` would choose them): kfix-scan alone, then all four
+# hooks (try-repo runs them in the order of their ids: kfix-fix first), twice
 try_hooks() {
-  (cd "$hooks" && pre-commit try-repo "$repo" --files deploy/good.yaml deploy/bad.yaml 2>&1)
+  (cd "$hooks" && pre-commit try-repo "$repo" "$@" --files deploy/good.yaml deploy/bad.yaml 2>&1)
 }
+result() {  # hook name, Passed or Failed, output
+  grep -q "^$1\.*$2\$" <<<"$3" || fail "$1 did not report $2: $3"
+}
+out=$(try_hooks kfix-scan) && fail "kfix-scan passed the bad manifest: $out"
+result "kfix scan" Failed "$out"
+grep -q 'installing opa-golib-python-bindings==0.4.4' <<<"$out" \
+  || fail "the hook's environment did not get the engine: $out"
+grep -q 'deploy/bad.yaml - kfix.policies.image_pull_policy' <<<"$out" \
+  && ! grep -q 'deploy/good.yaml - ' <<<"$out" || fail "kfix-scan: $out"
+ok "pre-commit: kfix-scan fails on the bad manifest only; the engine installed on first use"
 cp "$hooks/deploy/good.yaml" "$work/good.before"
 out=$(try_hooks) && fail "the hooks passed the bad manifest: $out"
-grep -q 'installing opa-golib-python-bindings==0.4.4' <<<"$out" \
-  || fail "the hooks' environment did not get the engine: $out"
-grep -q '^kfix scan\.*Failed' <<<"$out" \
-  && grep -q 'deploy/bad.yaml - kfix.policies.image_pull_policy' <<<"$out" \
-  && ! grep -q 'deploy/good.yaml - ' <<<"$out" || fail "kfix-scan: $out"
-grep -q '^kfix fix\.*Failed' <<<"$out" && grep -q 'files were modified by this hook' <<<"$out" \
-  || fail "kfix-fix: $out"
+result "kfix fix" Failed "$out"
+grep -q 'files were modified by this hook' <<<"$out" || fail "kfix-fix: $out"
 git -C "$hooks" diff --quiet -- deploy/bad.yaml && fail "kfix-fix left bad.yaml as it was"
 cmp -s "$hooks/deploy/good.yaml" "$work/good.before" || fail "kfix-fix changed good.yaml"
-grep -q '^kfix test\.*Passed' <<<"$out" && grep -q '^kfix verify\.*Passed' <<<"$out" \
-  || fail "kfix-test, kfix-verify: $out"
-ok "pre-commit: kfix-scan fails on the bad manifest only, kfix-fix rewrites it and fails," \
-  "kfix-test and kfix-verify pass; the engine installed on first use"
-out=$(try_hooks) || fail "the hooks after the fix: $out"
-ok "pre-commit: every hook passes on the fixed repository"
+for hook in "kfix scan" "kfix test" "kfix verify"; do result "$hook" Passed "$out"; done
+ok "pre-commit: kfix-fix rewrites the bad manifest and fails; then kfix-scan passes," \
+  "and kfix-test and kfix-verify pass their suites"
 printf 'package main\n\nimport rego.v1\n\ntest_kind if count(deny) == 2 with input as {}\n' \
   >"$hooks/policy/kind_test.rego"
 out=$(try_hooks) && fail "kfix-test passed a failing test: $out"
-grep -q '^kfix test\.*Failed' <<<"$out" && grep -q 'test_kind' <<<"$out" || fail "kfix-test: $out"
-ok "pre-commit: kfix-test fails a failing Rego test"
+for hook in "kfix fix" "kfix scan" "kfix verify"; do result "$hook" Passed "$out"; done
+result "kfix test" Failed "$out"
+grep -q 'test_kind' <<<"$out" || fail "kfix-test did not name the failing test: $out"
+ok "pre-commit: on the next run kfix-fix and kfix-scan pass; kfix-test fails a failing test"
 
 # --- 3. schemas -------------------------------------------------------------------------
 cjs="$venv/bin/check-jsonschema"
