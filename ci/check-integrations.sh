@@ -142,12 +142,28 @@ assert len(r) == 8, len(r)' "$action/kfix.sarif" || fail "action.sh SARIF"
   || fail "action.sh annotations: $(cat "$action/log")"
 grep -q 'fixed' "$action/log" || fail "action.sh fix: $(cat "$action/log")"
 ok "ci/action.sh writes SARIF and annotations, runs kfix fix, exits as scan does"
-if "$venv/bin/kfix" scan --help | grep -q markdown; then
-  (cd "$action" && PATH="$work/pip-venv/bin:$PATH" GITHUB_STEP_SUMMARY="$action/summary" \
-    KFIX_PATHS=worker-pod.json KFIX_FIX=diff "$repo/ci/action.sh" >/dev/null 2>&1) || true
-  grep -q 'worker-pod.json' "$action/summary" || fail "action.sh summary: $(cat "$action/summary")"
-  ok "ci/action.sh writes the Markdown job summary"
-else
-  echo "NOT CHECKED - the job summary: this kfix has no -o markdown yet (branch reports-md)"
-fi
+(cd "$action" && PATH="$work/pip-venv/bin:$PATH" GITHUB_STEP_SUMMARY="$action/summary" \
+  KFIX_PATHS=worker-pod.json KFIX_FIX=diff "$repo/ci/action.sh" >/dev/null 2>&1) || true
+grep -q '^## kfix scan: 8 failures' "$action/summary" && grep -q 'worker-pod.json:17' "$action/summary" \
+  && [ "$(grep -c '^## ' "$action/summary")" -eq 2 ] \
+  || fail "action.sh job summary (scan's and fix's Markdown): $(cat "$action/summary")"
+ok "ci/action.sh writes scan's and fix's Markdown reports into the job summary"
+gitlab=$work/gitlab
+mkdir "$gitlab"
+cp "$repo/examples/hardened-web.yaml" "$repo/examples/worker-pod.json" "$gitlab/"
+"$venv/bin/python" -c 'import sys, yaml; print("\n".join(yaml.safe_load(open(sys.argv[1]))["kfix"]["script"]))' \
+  "$repo/ci/gitlab-ci.yml" | sed "s|/tmp/kfix/bin/kfix|$work/pip-venv/bin/kfix|" >"$gitlab/script.sh"
+code=0
+(cd "$gitlab" && KFIX_PATHS=. KFIX_ARGS= KFIX_FAIL_LEVEL=failure bash -e script.sh >log 2>&1) || code=$?
+[ "$code" -eq 1 ] || fail "the GitLab job's script exit $code: $(cat "$gitlab/log")"
+"$venv/bin/python" - "$gitlab" <<'PY' || fail "the GitLab job's reports"
+import json, sys, xml.etree.ElementTree as ET
+from pathlib import Path
+reports = Path(sys.argv[1])
+issues = json.loads((reports / "gl-code-quality-report.json").read_text())
+assert len(issues) == 8 and {i["location"]["path"] for i in issues} == {"worker-pod.json"}, issues
+assert len(json.loads((reports / "kfix.sarif").read_text())["runs"][0]["results"]) == 8
+assert len(ET.parse(reports / "kfix-junit.xml").getroot().findall(".//failure")) == 8
+PY
+ok "the GitLab job's script writes Code Quality, JUnit and SARIF reports and fails on findings"
 echo "all integration checks passed in $((SECONDS - started)) s"
