@@ -1,7 +1,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench fuzz
+.PHONY: setup demo test integration lint bench fuzz
 
 setup:
 	ci/setup.sh
@@ -20,6 +20,11 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/cog --check README.md
 	$(BIN)/pytest
+
+# Set up, then the slow checks of the integrations (ci/): pip, pipx and uv installs of the
+# wheel in fresh environments, the pre-commit hooks, the CI files' schemas, hadolint. Needs PyPI.
+integration: setup
+	KFIX_VENV=$(VENV) ci/check-integrations.sh
 
 # Set up, then run only the property tests, at 250,000 new random examples (hypothesis
 # profile `fuzz`; a failing example is kept in .hypothesis/ and tried first next time).

@@ -9,6 +9,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet -e "$here[test]"
-# The embedded OPA engine (OPA v1.20.2). Its metadata says Python >= 3.14; it runs on 3.11.
-"$venv/bin/pip" install --quiet --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
+# The embedded OPA engine (OPA v1.20.2), which pip cannot bring as a dependency (README: Installing).
+"$venv/bin/kfix" engine install
 echo "kfix set up in $venv"

@@ -26,6 +26,7 @@ from kfix import __version__
 from kfix.cli import (
     config,
     draft,
+    engine,
     fix,
     parse,
     plan,
@@ -104,8 +105,11 @@ class KfixGroup(click.Group):
               callback=_print_version, help="Show kfix, engine and OPA versions.")
 @click.option("--debug", is_flag=True, envvar="KFIX_DEBUG",
               help="Show a traceback for unexpected errors.")
+@click.option("--ensure-engine", is_flag=True,
+              help="Run `kfix engine install` first when the engine is missing: for "
+              "environments made for kfix by other tools (pre-commit, CI images).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, ensure_engine: bool) -> None:
     """Policy-as-code for Kubernetes manifests on embedded OPA.
 
     Exit codes: 0 clean, 1 findings or failures remain, 2 errors (input, policy,
@@ -113,6 +117,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     gives its own table.
     """
     ctx.meta["kfix.debug"] = debug
+    if ensure_engine:
+        engine.ensure_engine()
 
 
 for command in (scan.scan_command, fix.fix_command, test.test_command,
@@ -120,7 +126,7 @@ for command in (scan.scan_command, fix.fix_command, test.test_command,
                 policy.doc_command, report.report_group, pull.pull_command,
                 parse.parse_command, plan.plan_group, plan.approve_command,
                 plan.reject_command, plan.apply_command, plan.rollback_command,
-                plan.audit_group):
+                plan.audit_group, engine.engine_group):
     cli.add_command(command)
 config.configure(cli)
 

@@ -101,9 +101,8 @@ BACKENDS: dict[str, Callable[[float | None], Engine]] = {
 }
 
 INSTALL_HINT = (
-    "no Rego engine available: install the embedded one with "
-    "`pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4` "
-    "(or run ci/setup.sh), or put the `opa` binary on PATH and pass --engine opa"
+    "no Rego engine available: run `kfix engine install` to install the embedded one "
+    "(or put the `opa` binary on PATH and pass --engine opa)"
 )
 
 
