@@ -68,15 +68,15 @@ check_install "uv tool (no pip)" "$UV_TOOL_BIN_DIR/kfix"
 
 # --- 2. pre-commit hooks ----------------------------------------------------------------
 hooks=$work/hooks
-mkdir -p "$hooks/deploy" "$hooks/policy"
+mkdir -p "$hooks/deploy" "$hooks/rego"  # not policy/: that would replace the built-in pack (conftest's default -p)
 cp "$repo/examples/hardened-web.yaml" "$hooks/deploy/good.yaml"
 # the same Deployment missing two settings whose fixes are low and medium risk
 grep -v -E 'automountServiceAccountToken|imagePullPolicy' "$repo/examples/hardened-web.yaml" \
   >"$hooks/deploy/bad.yaml"
 printf 'package main\n\nimport rego.v1\n\ndeny contains "no kind" if not input.kind\n' \
-  >"$hooks/policy/kind.rego"
+  >"$hooks/rego/kind.rego"
 printf 'package main\n\nimport rego.v1\n\ntest_kind if count(deny) == 1 with input as {}\n' \
-  >"$hooks/policy/kind_test.rego"
+  >"$hooks/rego/kind_test.rego"
 cp -r "$repo/fixtures/gatekeeper/requiredlabels" "$hooks/requiredlabels"
 rm "$hooks"/requiredlabels/*.rego  # Gatekeeper's Rego v0, for kfix verify, not kfix test
 git -C "$hooks" init --quiet
@@ -109,7 +109,7 @@ for hook in "kfix scan" "kfix test" "kfix verify"; do result "$hook" Passed "$ou
 ok "pre-commit: kfix-fix rewrites the bad manifest and fails; then kfix-scan passes," \
   "and kfix-test and kfix-verify pass their suites"
 printf 'package main\n\nimport rego.v1\n\ntest_kind if count(deny) == 2 with input as {}\n' \
-  >"$hooks/policy/kind_test.rego"
+  >"$hooks/rego/kind_test.rego"
 out=$(try_hooks) && fail "kfix-test passed a failing test: $out"
 for hook in "kfix fix" "kfix scan" "kfix verify"; do result "$hook" Passed "$out"; done
 result "kfix test" Failed "$out"
