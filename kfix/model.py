@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfix.k8s import text_of
+
 FAILURE = "failure"
 WARNING = "warning"
 EXCEPTION = "exception"
@@ -27,15 +29,11 @@ class Resource:
         meta = content.get("metadata")
         meta = meta if isinstance(meta, Mapping) else {}
         return cls(
-            api_version=_text(content.get("apiVersion")),
-            kind=_text(content.get("kind")),
-            namespace=_text(meta.get("namespace")),
-            name=_text(meta.get("name")),
+            api_version=text_of(content.get("apiVersion")),
+            kind=text_of(content.get("kind")),
+            namespace=text_of(meta.get("namespace")),
+            name=text_of(meta.get("name")),
         )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)

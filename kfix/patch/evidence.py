@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfix import pointer as jp
-from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
+from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS, list_of, mapping_of, text_of
 
 # tools that need root or capabilities at run time
 PRIVILEGED_TOOLS = ("sysctl", "iptables", "ip6tables", "nft", "mount", "umount", "modprobe",
@@ -45,11 +45,11 @@ class Bindings:
         for document in documents:
             if not isinstance(document, Mapping) or document.get("kind") not in kinds:
                 continue
-            home = _text(_mapping(document.get("metadata")).get("namespace"))
-            for subject in _list(document.get("subjects")):
+            home = text_of(mapping_of(document.get("metadata")).get("namespace"))
+            for subject in list_of(document.get("subjects")):
                 if isinstance(subject, Mapping) and subject.get("kind") == "ServiceAccount":
-                    found.add((_text(subject.get("namespace")) or home,
-                               _text(subject.get("name"))))
+                    found.add((text_of(subject.get("namespace")) or home,
+                               text_of(subject.get("name"))))
         return cls(frozenset(found))
 
     def bound(self, namespace: str, account: str) -> bool:
@@ -92,21 +92,9 @@ def reasons(document: Any, operations: Sequence[Mapping[str, Any]]) -> list[str]
 def _tools(container: Any) -> Iterable[str]:
     if not isinstance(container, Mapping):
         return
-    words: list[Any] = [*_list(container.get("command")), *_list(container.get("args"))]
-    for hook in _mapping(container.get("lifecycle")).values():
-        words += _list(_mapping(_mapping(hook).get("exec")).get("command"))
+    words: list[Any] = [*list_of(container.get("command")), *list_of(container.get("args"))]
+    for hook in mapping_of(container.get("lifecycle")).values():
+        words += list_of(mapping_of(mapping_of(hook).get("exec")).get("command"))
     for word in words:
         if isinstance(word, str):
             yield from (match.group(1) for match in _TOOL.finditer(word))
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

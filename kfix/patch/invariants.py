@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kfix import pointer as jp
-from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
+from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS, mapping_of
 
 
 @dataclass(frozen=True)
@@ -242,18 +242,14 @@ def _pod(document: Any) -> _Pod | None:
     context = spec.get("securityContext")
     containers = tuple(
         _Container(f"{pointer}/{name}/{index}", str(item.get("name", f"#{index}")), item,
-                   _mapping(item.get("securityContext")))
+                   mapping_of(item.get("securityContext")))
         for name in CONTAINER_LISTS for index, item in _items(spec.get(name)))
-    return _Pod(pointer, spec, _mapping(context), containers)
+    return _Pod(pointer, spec, mapping_of(context), containers)
 
 
 def _items(value: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     if isinstance(value, list):
         yield from ((i, item) for i, item in enumerate(value) if isinstance(item, Mapping))
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _get(value: Any, *path: str) -> Any:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS
+from kfix.k8s import CONTAINER_LISTS, POD_SPEC_PATHS, list_of, mapping_of, text_of
 from kfix.model import RISKS, SEVERITIES
 from kfix.patch.evidence import Bindings
 from kfix.plan.model import Action
@@ -54,12 +54,12 @@ class Inventory:
         services = []
         routed = set()
         for doc in documents:
-            meta = _mapping(doc.get("metadata"))
-            namespace = _text(meta.get("namespace"))
-            spec = _mapping(doc.get("spec"))
+            meta = mapping_of(doc.get("metadata"))
+            namespace = text_of(meta.get("namespace"))
+            spec = mapping_of(doc.get("spec"))
             if doc.get("kind") == "Service":
-                services.append(_Service(namespace, _text(meta.get("name")),
-                                         _mapping(spec.get("selector")),
+                services.append(_Service(namespace, text_of(meta.get("name")),
+                                         mapping_of(spec.get("selector")),
                                          spec.get("type") in _EXPOSING_TYPES))
             elif doc.get("kind") == "Ingress":
                 routed |= {(namespace, name) for name in _ingress_services(spec)}
@@ -72,19 +72,19 @@ class Inventory:
             return ()
         path = POD_SPEC_PATHS[str(document["kind"])]
         pod = _at(document, path)
-        labels = _mapping(_mapping(_at(document, path[:-1]).get("metadata")).get("labels"))
-        namespace = _text(_mapping(document.get("metadata")).get("namespace"))
+        labels = mapping_of(mapping_of(_at(document, path[:-1]).get("metadata")).get("labels"))
+        namespace = text_of(mapping_of(document.get("metadata")).get("namespace"))
         found = []
         if any(self._selects(s, namespace, labels) and
                (s.exposing or (s.namespace, s.name) in self.routed) for s in self.services):
             found.append(EXPOSED)
         if any(pod.get(key) is True for key in ("hostNetwork", "hostPID", "hostIPC")):
             found.append(HOST_NAMESPACES)
-        containers = [c for name in CONTAINER_LISTS for c in _list(pod.get(name))]
-        if any(_mapping(_mapping(c).get("securityContext")).get("privileged") is True
+        containers = [c for name in CONTAINER_LISTS for c in list_of(pod.get(name))]
+        if any(mapping_of(mapping_of(c).get("securityContext")).get("privileged") is True
                for c in containers):
             found.append(PRIVILEGED)
-        account = _text(pod.get("serviceAccountName")) or _text(pod.get("serviceAccount"))
+        account = text_of(pod.get("serviceAccountName")) or text_of(pod.get("serviceAccount"))
         if self.cluster_bound.bound(namespace, account or "default"):
             found.append(CLUSTER_RBAC)
         return tuple(found)
@@ -105,12 +105,12 @@ def ranked(actions: Sequence[Action]) -> list[Action]:
 
 
 def _ingress_services(spec: Mapping[str, Any]) -> Iterable[str]:
-    backends = [_mapping(spec.get("defaultBackend")), _mapping(spec.get("backend"))]
-    for rule in _list(spec.get("rules")):
-        for path in _list(_mapping(_mapping(rule).get("http")).get("paths")):
-            backends.append(_mapping(_mapping(path).get("backend")))
+    backends = [mapping_of(spec.get("defaultBackend")), mapping_of(spec.get("backend"))]
+    for rule in list_of(spec.get("rules")):
+        for path in list_of(mapping_of(mapping_of(rule).get("http")).get("paths")):
+            backends.append(mapping_of(mapping_of(path).get("backend")))
     for backend in backends:
-        name = _text(_mapping(backend.get("service")).get("name")) or _text(
+        name = text_of(mapping_of(backend.get("service")).get("name")) or text_of(
             backend.get("serviceName"))  # networking.k8s.io/v1, and v1beta1's
         if name:
             yield name
@@ -119,17 +119,5 @@ def _ingress_services(spec: Mapping[str, Any]) -> Iterable[str]:
 def _at(document: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any]:
     node: Any = document
     for key in path:
-        node = _mapping(node).get(key)
-    return _mapping(node)
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+        node = mapping_of(node).get(key)
+    return mapping_of(node)
