@@ -120,7 +120,7 @@ def _told(tracker: Tracker, part: FixResult) -> FixResult:
 
 # chunks per worker process: the cost of fixing a file is not its size (a CRD has
 # nothing to fix), so many chunks even the work out; the set-up is kept between them
-CHUNKS_PER_JOB = 8
+CHUNKS_PER_JOB = 16
 CHUNK_BYTES = 4 << 20  # in one process: about this much YAML (and its node trees) at once
 
 
