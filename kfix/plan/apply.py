@@ -24,7 +24,6 @@ from kfix.cluster import REQUEST_TIMEOUT
 from kfix.errors import WriteError
 from kfix.load import lists, manifests
 from kfix.model import APPLIED, APPROVED, FAILED, ROLLED_BACK, STALE, VERIFIED, Document
-from kfix.patch.loop import apply_patch as patched
 from kfix.plan import audit
 from kfix.plan.apply_live import apply_live
 from kfix.plan.check import Checker, checker
@@ -39,7 +38,7 @@ from kfix.plan.model import (
     Plan,
     sha256_hex,
 )
-from kfix.plan.outcomes import failed, settled
+from kfix.plan.outcomes import failed, patched_in_turn, settled
 from kfix.writer.files import write_atomic
 from kfix.writer.text import apply_to_text
 
@@ -151,16 +150,7 @@ def _prepare(path: str, actions: Sequence[Action], check: Checker,
         if document is None:
             failures.update({a.id: "its document is not in the file" for a in group})
             continue
-        content = document.content
-        for action in group:
-            missing = [i for i in action.after if i not in approved]
-            result = patched(content, action.patch)
-            if missing:
-                failures[action.id] = f"builds on {', '.join(missing)}, not approved"
-            elif isinstance(result, str):
-                failures[action.id] = f"patch does not apply: {result}"
-            else:
-                content = result
+        content = patched_in_turn(document.content, group, approved, failures)
         contents[key] = content
         if not failures:
             failures.update(check.reasons(document, content, group))

@@ -24,10 +24,9 @@ from kfix.cluster.apply import server_side_apply
 from kfix.cluster.connect import ClusterUnavailable, Session, connect, failure
 from kfix.cluster.read import read_object, served
 from kfix.model import APPLIED, FAILED, STALE, VERIFIED, Document
-from kfix.patch.loop import apply_patch as patched
 from kfix.plan.check import Checker
 from kfix.plan.model import Action, ClusterTarget, Handled, sha256_hex
-from kfix.plan.outcomes import failed, settled
+from kfix.plan.outcomes import failed, patched_in_turn, settled
 
 
 def apply_live(actions: Sequence[Action], check: Checker, kubeconfig: str | None,
@@ -76,18 +75,8 @@ def _apply_object(session: Session, target: ClusterTarget, actions: Sequence[Act
         return settle(STALE, f"the object changed since the plan was made (resourceVersion "
                       f"{target.resource_version} → {live.resource_version}): nothing applied",
                       before)
-    content: Any = live.content
     failures: dict[str, str] = {}
-    ids = {a.id for a in actions}
-    for action in actions:
-        missing = [i for i in action.after if i not in ids]
-        result = patched(content, action.patch)
-        if missing:
-            failures[action.id] = f"builds on {', '.join(missing)}, not approved"
-        elif isinstance(result, str):
-            failures[action.id] = f"patch does not apply: {result}"
-        else:
-            content = result
+    content = patched_in_turn(live.content, actions, {a.id for a in actions}, failures)
     document = Document(file=live.address, index=0, line=0, content=live.content,
                         line_of=lambda _pointer: 0)
     if not failures:

@@ -3,10 +3,12 @@ new state and outcome, ready for the plan and the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from kfix.model import FAILED
+from kfix.patch.loop import apply_patch
 from kfix.plan.decide import now
 from kfix.plan.model import Action, Handled, Outcome
 
@@ -28,3 +30,19 @@ def failed(actions: Sequence[Action], failures: Mapping[str, str], before: str,
         reason = failures.get(action.id) or f"not written: action {first} of this {where} failed"
         done += settled([action], FAILED, reason, before)
     return done
+
+
+def patched_in_turn(content: Any, actions: Sequence[Action], approved: Collection[str],
+                    failures: dict[str, str]) -> Any:
+    """The content with each action's patch applied in turn; an action that builds on one
+    not approved, or whose patch does not apply, is put in `failures` instead."""
+    for action in actions:
+        missing = [i for i in action.after if i not in approved]
+        result = apply_patch(content, action.patch)
+        if missing:
+            failures[action.id] = f"builds on {', '.join(missing)}, not approved"
+        elif isinstance(result, str):
+            failures[action.id] = f"patch does not apply: {result}"
+        else:
+            content = result
+    return content
