@@ -109,8 +109,9 @@ _Loader.add_constructor("tag:yaml.org,2002:set", _set)
 # the whole first document), a space or line break, a flow or block indicator, or a
 # byte-order mark (libyaml takes one at the start of any document). A name is what
 # libyaml's scanner takes for one: letters, digits, '-' and '_', as many as there are.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])&([0-9A-Za-z_-]+)")
-_ALIAS = re.compile(r"(?:^|[\s\[{,:?\-\ufeff])\*([0-9A-Za-z_-]+)")
+_ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
+_ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
+_NODE_MAY_START = frozenset("[{,:?-\ufeff")  # or any space (str.isspace, as re's \s)
 _JSON_UNSAFE = re.compile(r"\\u[dD][89abcdefABCDEF]|NaN|Infinity")
 
 
@@ -450,14 +451,15 @@ def _too_deep(text: str) -> int:
     Only texts that could be that deep are parsed for it. A level is opened by a column
     of indentation, by an indicator (`- `, `? `, `: `) at the start of a line (a node
     property ends that run: no block collection follows one on its line), or by a
-    bracket where a flow collection may start (two levels at most: `[a: [b: ...]]`).
+    bracket where a flow collection may start (two levels at most: `[a: [b: ...]]`; an
+    empty `{}` or `[]` is a leaf, so all of them together add one level to any path).
     Each count errs upwards (a bracket in a quoted string counts), never downwards.
     """
-    openers = text.count("[") + text.count("{")
-    if 2 * openers > MAX_DEPTH - 4:
-        openers = _flow_openers(text)
-    width = MAX_DEPTH - 4 - 2 * openers
-    if width > 0 and not _block_run(width).search(text):
+    flow = 2 * (text.count("[") + text.count("{"))
+    if flow > MAX_DEPTH - 4:
+        flow = _flow_levels(text)
+    width = MAX_DEPTH - 4 - flow
+    if width > 0 and not _block_run(text, width):
         return 0
     depth = 0
     try:
@@ -476,29 +478,58 @@ def _too_deep(text: str) -> int:
 _OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
-def _flow_openers(text: str) -> int:
-    """Brackets where a flow collection may start: at the start of a line, after an
-    indicator or a flow separator, or after node properties (`- &a !!seq [`)."""
-    count = 0
-    for match in _BRACKET.finditer(text):
-        before = match.start() - 1
-        while before >= 0 and text[before] in " \t":
-            before -= 1
-        if before < 0 or text[before] in "[{,:?-\n\r":
-            count += 1
-        else:  # the word before: a property?
-            word = max(text.rfind(" ", 0, before), text.rfind("\t", 0, before),
-                       text.rfind("\n", 0, before)) + 1
-            count += text[word] in "&!"
-    return count
+def _flow_levels(text: str) -> int:
+    """At most how many levels the flow collections of the text nest: two for each
+    bracket where a flow collection may start (at the start of a line, after an indicator
+    or a flow separator, or after node properties: `- &a !!seq [`), one for all empty
+    ones (`{}`, `[ ]`) together, as each is a leaf. Brackets are found with str.find,
+    which is several times faster on megabytes of text than a regular expression."""
+    openers = empty = 0
+    for bracket, closer in (("[", "]"), ("{", "}")):
+        at = text.find(bracket)
+        while at >= 0:
+            after = at + 1
+            while text[after : after + 1] in (" ", "\t"):
+                after += 1
+            if text[after : after + 1] == closer:
+                empty = 1
+            else:
+                openers += _may_open(text, at)
+            at = text.find(bracket, at + 1)
+    return 2 * openers + empty
 
 
-_BRACKET = re.compile(r"[\[{]")
+def _may_open(text: str, at: int) -> bool:
+    """Whether a flow collection may start at the bracket at `at`."""
+    before = at - 1
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    if before < 0 or text[before] in "[{,:?-\n\r":
+        return True
+    # the word before: a node property? (looked for within its line only)
+    line = text.rfind("\n", 0, before)
+    word = max(line, text.rfind(" ", line + 1, before), text.rfind("\t", line + 1, before)) + 1
+    return text[word] in "&!"
+
+
+def _block_run(text: str, width: int) -> bool:
+    """Whether a line of the text starts with `width` or more characters of indentation
+    and block indicators. libyaml breaks lines at CR, NEL, LS and PS as well as at LF; a
+    search that starts with a plain "\\n" runs at C speed, so the others are searched
+    for only in a text that holds one."""
+    starts, after_lf, after_other = _block_runs(width)
+    return bool(starts.match(text) or after_lf.search(text) or (
+        _OTHER_BREAKS.search(text) and after_other.search(text)))
+
+
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
 
 @functools.lru_cache(maxsize=64)
-def _block_run(width: int) -> re.Pattern[str]:
-    return re.compile(rf"^[ \t\-?:]{{{width},}}", re.MULTILINE)
+def _block_runs(width: int) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    run = rf"[ \t\-?:]{{{width},}}"
+    return (re.compile(run), re.compile("\n" + run),
+            re.compile(_OTHER_BREAKS.pattern + run))
 
 
 def _may_alias(text: str) -> bool:
@@ -507,8 +538,16 @@ def _may_alias(text: str) -> bool:
     or `*not*` in CRD descriptions names no anchor that an alias names too."""
     if "&" not in text or "*" not in text:
         return False
-    aliased = set(_ALIAS.findall(text))
-    return bool(aliased) and not aliased.isdisjoint(_ANCHOR.findall(text))
+    aliased = _names(_ALIAS, text)
+    return bool(aliased) and not aliased.isdisjoint(_names(_ANCHOR, text))
+
+
+def _names(pattern: re.Pattern[str], text: str) -> set[str]:
+    """The names `pattern` finds where a node may start (a pattern that begins with its
+    indicator is found at C speed; the character before is looked at here)."""
+    return {match[1] for match in pattern.finditer(text)
+            if match.start() == 0 or text[match.start() - 1] in _NODE_MAY_START
+            or text[match.start() - 1].isspace()}
 
 
 # where libyaml ends a document whatever is open: `---` or `...` at the start of a line

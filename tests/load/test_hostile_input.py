@@ -84,6 +84,12 @@ def nested(levels: int, style: str) -> str:
         return "kind: Pod\nx: " + "[a: " * pairs + ("[]" if odd else "1") + "]" * pairs + "\n"
     if style == "compact-dashes":
         return "kind: Pod\nx:\n" + "- " * inner + "leaf\n"
+    if style.startswith("dashes-after-"):  # libyaml's other line breaks
+        line_break = {"cr": "\r", "nel": "\x85", "ls": "\u2028", "ps": "\u2029"}[style[13:]]
+        return f"kind: Pod{line_break}x:{line_break}" + "- " * inner + "leaf\n"
+    if style == "empties-beside":  # many `{}` and `[]`, which are leaves, and deep brackets
+        return "kind: Pod\ne: [" + "{}, [], " * 300 + "]\nx: " + "[a: " * (inner // 2) + (
+            "[]" if inner % 2 else "1") + "]" * (inner // 2) + "\n"
     if style == "block":
         lines = ["kind: Pod", "x:"]
         lines += ["  " * (level + 1) + "a:" for level in range(inner - 2)]
@@ -103,7 +109,8 @@ def depth(value: object) -> int:
     return deepest
 
 
-STYLES = ("flow-hash", "flow-quote", "flow-pairs", "compact-dashes", "block")
+STYLES = ("flow-hash", "flow-quote", "flow-pairs", "compact-dashes", "block", "dashes-after-cr",
+          "dashes-after-nel", "dashes-after-ls", "dashes-after-ps", "empties-beside")
 
 
 @pytest.mark.parametrize("style", STYLES)

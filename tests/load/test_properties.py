@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import yaml
 from hypothesis import event, given, settings
@@ -260,7 +261,7 @@ def test_any_bytes_are_read_or_refused(data: bytes, suffix: str) -> None:
     check_read(data, suffix)
 
 
-@settings(max_examples=budget(0.2))
+@settings(max_examples=budget(0.15))
 @given(
     data=framed(yamlish() | yaml_lines() | yaml_trees() | tagged_scalars()),
     suffix=st.sampled_from(SUFFIXES),
@@ -273,6 +274,48 @@ def test_yaml_pieces_are_read_or_refused(data: bytes, suffix: str) -> None:
 @given(data=framed(nested()), suffix=st.sampled_from(SUFFIXES))
 def test_deep_nesting_is_read_or_refused(data: bytes, suffix: str) -> None:
     check_read(data, suffix)
+
+
+NESTING_PIECES = ["[", "{", "]", "}", "[]", "{ }", "[\t]", "- ", "? ", ": ", "a: ", "a:", ",",
+                  " ", "  ", "\t", "\n", "\r", "\r\n", "\x85", "\u2028", "\u2029", "'",
+                  '"', "#", "&a ", "!!seq ", "&a !!map ", "x", "|", "---\n", "[a: ", "{a: "]
+SMALL_DEPTH = 24  # the limit while these run, so that short texts cross it
+
+
+def nesting_texts() -> st.SearchStrategy[str]:
+    """Runs of YAML's nesting pieces (each repeated up to 40 times), so that texts come
+    near the limit by every route: flow brackets, dashes and indentation after each of
+    libyaml's line breaks, empty collections, properties."""
+    run = st.tuples(st.sampled_from(NESTING_PIECES), st.integers(min_value=1, max_value=40))
+    return st.lists(run, max_size=12).map(lambda runs: "".join(p * n for p, n in runs))
+
+
+def event_depth(text: str) -> int:
+    """How deep libyaml's parser events nest before the text ends or stops parsing."""
+    deepest = depth = 0
+    try:
+        for item in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(item, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif isinstance(item, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return deepest
+
+
+@settings(max_examples=budget(0.05))
+@given(text=nesting_texts())
+def test_the_quick_depth_bounds_never_let_a_deep_text_through(text: str) -> None:
+    """The text checks that spare most files the event parse (bracket counts, empty
+    collections, runs of indentation after any of libyaml's line breaks) must err upwards
+    only: whatever nests deeper than the limit in libyaml's events is refused."""
+    with mock.patch.object(manifests, "MAX_DEPTH", SMALL_DEPTH):
+        refused = manifests._too_deep(text) > 0
+    deepest = event_depth(text)
+    event("deep" if deepest > SMALL_DEPTH else "shallow")
+    assert refused == (deepest > SMALL_DEPTH), (deepest, text)
 
 
 def dumped(
