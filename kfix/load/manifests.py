@@ -353,7 +353,9 @@ def _document(
         return None  # empty documents, scalars and top-level lists are not manifests
     if check_aliases:
         _check_aliases(node)
-    content = loader.construct_document(node)
+        content = loader.construct_document(node)
+    else:
+        content = _constructed(node, loader)
     return Document(
         file=path,
         index=index,
@@ -361,6 +363,57 @@ def _document(
         content=content,
         line_of=LineMap(node),
     )
+
+
+def _constructed(root: yaml.Node, loader: Any) -> Any:
+    """The document's content, built in one quick pass where every node is a plain map,
+    sequence or scalar of the core tags (nearly every manifest); PyYAML's constructors,
+    which the quick pass gives way to at anything else, build it otherwise. Both give the
+    same values; the quick pass took a third of the time on the shared corpus."""
+    try:
+        return _quick(root, loader)
+    except Exception:  # whatever it is, the constructors say it properly
+        return loader.construct_document(root)
+
+
+_TAG = "tag:yaml.org,2002:"
+_MAP, _SEQ, _STR, _NULL, _BOOL, _INT, _FLOAT = (
+    _TAG + name for name in ("map", "seq", "str", "null", "bool", "int", "float"))
+_AS_TEXT = frozenset(_TAG + name for name in ("str", "timestamp", "binary", "value"))
+
+
+class _Unusual(Exception):
+    """A node the quick pass leaves to PyYAML's constructors."""
+
+
+def _quick(node: yaml.Node, loader: Any) -> Any:
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag in _AS_TEXT:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return loader.bool_values[node.value.lower()]
+        if tag == _INT:
+            return loader.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _finite(loader, node)
+    elif kind is yaml.MappingNode and tag == _MAP:
+        mapping = {}
+        for key, value in node.value:
+            if type(key) is not yaml.ScalarNode or key.tag not in _KEY_TAGS:
+                raise _Unusual  # a merge (`<<`), `=`, or a collection as a key
+            mapping[_quick(key, loader)] = _quick(value, loader)
+        if len(mapping) != len(node.value):
+            raise _Unusual  # a duplicate key, which the constructors name
+        return mapping
+    elif kind is yaml.SequenceNode and tag == _SEQ:
+        return [_quick(item, loader) for item in node.value]
+    raise _Unusual
+
+
+_KEY_TAGS = frozenset((_STR, _NULL, _BOOL, _INT, _FLOAT))
 
 
 class LineMap:

@@ -276,6 +276,32 @@ def test_deep_nesting_is_read_or_refused(data: bytes, suffix: str) -> None:
     check_read(data, suffix)
 
 
+def typed(value: Any) -> Any:
+    """The value with every key and leaf's type beside it: True and 1 differ here."""
+    if isinstance(value, dict):
+        return [("map", typed(k), typed(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return ["seq", *map(typed, value)]
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=budget(0.05))
+@given(data=framed(yamlish() | yaml_lines() | yaml_trees() | tagged_scalars()))
+def test_the_quick_construction_builds_what_pyyamls_constructors_build(data: bytes) -> None:
+    """Documents are built by a quick pass of kfix's own unless a node is unusual; on
+    any text, what it builds (or refuses, with which message) is what PyYAML's
+    constructors, which kfix used before, build or refuse."""
+    text = data.decode("utf-8", "replace")
+    quick = manifests.parse("t.yaml", text)
+    with mock.patch.object(manifests, "_constructed",
+                           lambda node, loader: loader.construct_document(node)):
+        constructors = manifests.parse("t.yaml", text)
+    assert quick.problems == constructors.problems
+    assert [(d.index, d.line, typed(d.content)) for d in quick.documents] == [
+        (d.index, d.line, typed(d.content)) for d in constructors.documents]
+    event("documents" if quick.documents else "no documents")
+
+
 NESTING_PIECES = ["[", "{", "]", "}", "[]", "{ }", "[\t]", "- ", "? ", ": ", "a: ", "a:", ",",
                   " ", "  ", "\t", "\n", "\r", "\r\n", "\x85", "\u2028", "\u2029", "'",
                   '"', "#", "&a ", "!!seq ", "&a !!map ", "x", "|", "---\n", "[a: ", "{a: "]
@@ -343,7 +369,7 @@ YAML_STYLES = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=budget(0.15))
+@settings(max_examples=budget(0.1))
 @given(
     documents=st.lists(manifest_objects(), min_size=1, max_size=3),
     style=YAML_STYLES,
