@@ -6,7 +6,6 @@ client machinery it does not use.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,6 +13,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from kfix import collector
 from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
@@ -46,7 +46,6 @@ from kfix.runner.scan import (
     default_policies,
     evaluator,
     gatekeeper_library,
-    loaded_files,
     policy_set,
 )
 from kfix.writer.files import Written
@@ -141,7 +140,8 @@ def _bindings(files: Sequence[str]) -> Bindings:
 def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
     """Every file in memory at once: Gatekeeper's inventory needs them all, and standard
     input can be read only once."""
-    with loaded_files(files, options.scan.reading) as loaded:
+    with collector.paused():
+        loaded = manifests.load(files, options.scan.reading)
         documents = _fixable(loaded)
         bindings = Bindings.of(doc.content for doc in documents)
         with _fixer(options, bindings, documents) as fixer:
@@ -198,9 +198,9 @@ def _fixer(options: FixOptions, bindings: Bindings,
                 problems.extend(p for p in said if p not in problems)
                 return found
 
-            with ExitStack() as held:
+            with collector.paused():
                 if loaded is None:
-                    loaded = held.enter_context(loaded_files(files, options.scan.reading))
+                    loaded = manifests.load(files, options.scan.reading)
                 documents = _fixable(loaded)
                 loop = FixLoop(detect_all, fragments, known, schema,
                                frozenset(options.policy_ids), options.max_risk)
@@ -208,8 +208,7 @@ def _fixer(options: FixOptions, bindings: Bindings,
                 if dry_run is not None:
                     _dry_run(dry_run, states)
                 changed_at = time.perf_counter()
-                with _collector_paused():  # the documents and node trees hold no cycles
-                    changes = _changes(loaded, states, problems)
+                changes = _changes(loaded, states, problems)
                 loop.timings["write"] = time.perf_counter() - changed_at
                 resolutions = [o for state in states for o in _in_order(state)]
                 return FixResult(
@@ -246,17 +245,6 @@ def _unfix(states: Iterable[DocumentState], reason: str) -> None:
             if outcome.status == FIXED:
                 state.settled[key] = replace(outcome, status=REJECTED, reason=reason)
         state.content, state.operations = state.original.content, []
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _changes(

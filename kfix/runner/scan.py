@@ -6,13 +6,13 @@ Prints nothing and exits nowhere; the CLI decides what to show and which code to
 from __future__ import annotations
 
 import fnmatch
-import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from kfix import collector
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
 from kfix.engine.lint import LintOptions
 from kfix.evaluate.rules import Evaluation, Plan, evaluate
@@ -248,22 +248,6 @@ def evaluator(policies: PolicySet, options: ScanOptions) -> Iterator[tuple[Engin
         splitter.close()
 
 
-@contextmanager
-def loaded_files(files: Sequence[str],
-                 reading: manifests.Reading) -> Iterator[list[manifests.LoadedFile]]:
-    """The parsed files, kept out of the cyclic collector's way while they are in use.
-
-    The documents and node trees live until the end and hold no cycles; frozen, the
-    collector stops re-walking them (evaluation of the corpus ran twice as fast).
-    """
-    loaded = manifests.load(files, reading)
-    gc.freeze()
-    try:
-        yield loaded
-    finally:
-        gc.unfreeze()
-
-
 def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
                 library: Library | None, tracker: Tracker) -> Evaluation:
     started = time.perf_counter()
@@ -284,6 +268,12 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
                     tracker: Tracker | None = None) -> Evaluation:
     """File by file, so only the documents being evaluated are held in memory: a window
     of files holding at least one engine batch of documents."""
+    with collector.paused():
+        return _streamed(engine, plan, files, options, tracker)
+
+
+def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
+              tracker: Tracker | None) -> Evaluation:
     evaluation = Evaluation()
     window: list[tuple[str, Sequence[Document]]] = []
     held = waiting = 0
@@ -307,14 +297,8 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
                options: ScanOptions, tracker: Tracker | None = None) -> Evaluation:
-    """The window's documents and node trees hold no cycles: frozen, the cyclic collector
-    stops walking them while evaluation allocates (a file of 100,000 documents: 3x)."""
-    gc.freeze()
-    try:
-        evaluation = evaluate(engine, plan, files, trace=options.trace,
-                              answered=tracker.answered if tracker is not None else None)
-    finally:
-        gc.unfreeze()
+    evaluation = evaluate(engine, plan, files, trace=options.trace,
+                          answered=tracker.answered if tracker is not None else None)
     evaluation.documents += sum(len(docs) for _, docs in files)
     return evaluation
 
@@ -323,7 +307,8 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
                    library: Library | None) -> Evaluation:
     """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
     began = time.perf_counter()
-    with loaded_files(files, options.reading) as loaded:
+    with collector.paused():
+        loaded = manifests.load(files, options.reading)
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
         readable = [(f.path, f.documents) for f in loaded if f.documents or not f.problems]

@@ -7,11 +7,11 @@ are spliced back untouched.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kfix import collector
 from kfix.errors import WriteError
 from kfix.load.manifests import JSON_SUFFIXES
 from kfix.writer.json_text import apply_to_json
@@ -38,15 +38,8 @@ def apply_to_text(text: str, path: str, patches: Mapping[int, Sequence[Mapping[s
         return text
     if path.endswith(JSON_SUFFIXES):
         return apply_to_json(text, path, changed)
-    # the node trees composed here hold no cycles, yet while `kfix fix` keeps every loaded
-    # file's trees alive each collection walks them all: pause it, as the loader does
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():  # the node trees composed here hold no cycles
         return _apply_to_yaml(text, path, changed)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _apply_to_yaml(text: str, path: str, changed: Mapping[int, Sequence[Mapping[str, Any]]]) -> str:

@@ -1,0 +1,26 @@
+"""The cyclic garbage collector, paused while kfix holds parsed documents.
+
+Documents, their node trees and the engine's answers hold no reference cycles, yet
+each collection walks every live object again; disabling the collector only while a
+file loads put the walks off to just after it. With the collector paused for the whole
+run, scanning the per-document shape loaded its files in 2.0-2.6 s against 3.7 s.
+Objects still go when their last reference does; only reference cycles, which kfix
+makes few of (a caught exception's traceback, say), wait for the collector's return.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
