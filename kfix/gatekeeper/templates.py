@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from kfix.engine.rego_source import IDENT, Token, outline, tokenize
 from kfix.engine.rego_v0 import RegoV0Error, to_v1
 from kfix.errors import KfixError
@@ -343,6 +341,8 @@ def read_constraint(doc: Document, templates: Mapping[str, Template]) -> Constra
 def _check_parameters(doc: Document, ident: str, parameters: Any,
                       schema: Mapping[str, Any]) -> None:
     """spec.parameters against the template's openAPIV3Schema, as the CRD would check."""
+    import jsonschema  # here, not at the top: every scan imports this module, few check this
+
     validator = jsonschema.Draft4Validator(_json_schema(schema))
     error = next(iter(sorted(validator.iter_errors(parameters), key=lambda e: e.path)), None)
     if error is not None:
