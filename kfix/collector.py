@@ -5,7 +5,8 @@ each collection walks every live object again; disabling the collector only whil
 file loads put the walks off to just after it. With the collector paused for the whole
 run, scanning the per-document shape loaded its files in 2.0-2.6 s against 3.7 s.
 Objects still go when their last reference does; only reference cycles, which kfix
-makes few of (a caught exception's traceback, say), wait for the collector's return.
+makes few of (a caught exception's traceback, say), wait for the collector's return,
+and those alive when a pause ends stay.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused() -> Iterator[None]:
+    """The collector off for the block; what is alive at its end is then frozen (moved
+    where the collector never looks, which costs nothing), or the first collection after
+    it would walk every object the block made and kept (0.2 s for each chunk of a fix)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
