@@ -147,7 +147,7 @@ class Selection:
 
 def query_for(fields: Sequence[Field], *, batched: bool, conftest_file: bool) -> str:
     """One query answering every field for one document (input: the document), or for a
-    batch of them (input: [{doc, file}, ...]).
+    batch of them (input: [doc, ...], or [{doc, file}, ...] where a policy reads the file).
 
     Asked one document at a time, the engine evaluates the policies against the input
     itself, which lets it index rules and cache helpers; `with input as ...` undoes that
@@ -156,9 +156,11 @@ def query_for(fields: Sequence[Field], *, batched: bool, conftest_file: bool) ->
     must be plain variables, hence `doc` and `file`.
     """
     body = "{" + ", ".join(f"{json.dumps(f.key)}: {f.expression}" for f in fields) + "}"
-    if batched:
+    if batched and conftest_file:
         return (f"out := [r | some i; doc := input[i].doc; file := input[i].file; r := {body} "
                 "with input as doc with data.conftest.file as file]")
+    if batched:  # input: [doc, ...]; the file's `with` cost a sixth of a small document's time
+        return f"out := [r | some i; doc := input[i]; r := {body} with input as doc]"
     if conftest_file:
         return (f"doc := input.doc; file := input.file; out := {body} "
                 "with input as doc with data.conftest.file as file")
@@ -301,9 +303,11 @@ class _Asking:
         else:
             query = query_for(fields, batched=self.batched, conftest_file=conftest_file)
         source = self.selection.input
-        if self.batched:
+        if self.batched and conftest_file:
             payload: Any = [{"doc": source(d.content), "file": _file_data(d.file)}
                             for d in batch]
+        elif self.batched:
+            payload = [source(d.content) for d in batch]
         elif conftest_file:
             payload = {"doc": source(batch[0].content), "file": _file_data(batch[0].file)}
         else:
