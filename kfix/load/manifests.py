@@ -216,9 +216,26 @@ class Reading:
     stdin_name: str = ""
 
 
+class Unparsable(Exception):
+    """The file does not parse after all: the parts read_parts gave are not its
+    documents; `loaded` holds its one problem."""
+
+    def __init__(self, loaded: LoadedFile) -> None:
+        super().__init__(loaded.problems[0].message)
+        self.loaded = loaded
+
+
 def read(path: str, reading: Reading = Reading()) -> LoadedFile:
     """Read and parse one path ("-" is standard input); only regular files are read,
     so a FIFO or a device named in a scanned tree cannot hang the run."""
+    return _whole_file(read_parts(path, reading))
+
+
+def read_parts(path: str, reading: Reading = Reading(),
+               size: int | None = None) -> Iterator[LoadedFile]:
+    """read(), given as it goes in parts of `size` documents (None: one part), so that a
+    file of many documents need not be held whole; raises Unparsable where it turns out
+    not to parse. A JSON file comes in one part."""
     given = path
     if path == STDIN:
         path = reading.stdin_name or STDIN
@@ -226,7 +243,8 @@ def read(path: str, reading: Reading = Reading()) -> LoadedFile:
         data = sys.stdin.buffer.read() if given == STDIN else _read_regular(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return LoadedFile(path, "", problems=(Problem(path, 0, f"cannot read: {reason}"),))
+        yield LoadedFile(path, "", problems=(Problem(path, 0, f"cannot read: {reason}"),))
+        return
     try:
         # CRLF files keep their line ends, so write-back can keep them too
         text = data.decode("utf-8")
@@ -234,11 +252,23 @@ def read(path: str, reading: Reading = Reading()) -> LoadedFile:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
-        return LoadedFile(path, "", problems=(Problem(path, line, message),))
+        yield LoadedFile(path, "", problems=(Problem(path, line, message),))
+        return
     parser = reading.parser or ("yaml" if given == STDIN else None)
     if text.startswith(BOM):
-        return replace(parse(path, text[len(BOM) :], parser), bom=True)
-    return parse(path, text, parser)
+        yield from (replace(part, bom=True)
+                    for part in parse_parts(path, text[len(BOM) :], parser, size))
+    else:
+        yield from parse_parts(path, text, parser, size)
+
+
+def _whole_file(parts: Iterator[LoadedFile]) -> LoadedFile:
+    """The one part of a file read whole, or its problem if it does not parse."""
+    try:
+        (loaded,) = parts
+    except Unparsable as exc:
+        return exc.loaded
+    return loaded
 
 
 def _read_regular(path: str) -> bytes:
@@ -257,12 +287,23 @@ def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
     """Split text into documents, as `parser` (one of PARSERS) reads them, by default as
     the path's suffix says. A file that does not parse yields one Problem; a document
     that is refused yields a Problem and the file's other documents load."""
+    return _whole_file(parse_parts(path, text, parser))
+
+
+def parse_parts(path: str, text: str, parser: str | None = None,
+                size: int | None = None) -> Iterator[LoadedFile]:
+    """parse() in parts of `size` documents (None: one part); the last part may be
+    empty. Raises Unparsable where the text turns out not to parse."""
+
+    def unparsable(line: int, message: str) -> Unparsable:
+        return Unparsable(LoadedFile(path, text, problems=(Problem(path, line, message),)))
+
     deep = _too_deep(text)
     if deep:
-        message = f"refused: nesting deeper than {MAX_DEPTH} levels"
-        return LoadedFile(path, text, problems=(Problem(path, deep, message),))
+        raise unparsable(deep, f"refused: nesting deeper than {MAX_DEPTH} levels")
     if parser == "json" or (parser is None and path.endswith(JSON_SUFFIXES)):
-        return _parse_json(path, text)
+        yield _parse_json(path, text)
+        return
     documents: list[Document] = []
     refused: list[Problem] = []
     check_aliases = _may_alias(text)
@@ -279,17 +320,19 @@ def parse(path: str, text: str, parser: str | None = None) -> LoadedFile:
                     document = None
                 if document is not None:
                     documents.append(document)
+                    if size is not None and len(documents) >= size:
+                        yield LoadedFile(path, text, tuple(documents), tuple(refused))
+                        documents, refused = [], []
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
         message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return LoadedFile(path, text, problems=(Problem(path, line, f"cannot parse: {message}"),))
+        raise unparsable(mark.line + 1 if mark else 0, f"cannot parse: {message}") from None
     except (yaml.YAMLError, ValueError, TypeError) as exc:
-        return LoadedFile(path, text, problems=(Problem(path, 0, f"cannot parse: {exc}"),))
+        raise unparsable(0, f"cannot parse: {exc}") from None
     finally:
         loader.dispose()
-    return LoadedFile(path, text, tuple(documents), tuple(refused))
+    yield LoadedFile(path, text, tuple(documents), tuple(refused))
 
 
 def _parse_json(path: str, text: str) -> LoadedFile:

@@ -6,11 +6,15 @@ Prints nothing and exits nowhere; the CLI decides what to show and which code to
 from __future__ import annotations
 
 import fnmatch
+import functools
+import itertools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar, cast
 
 from kfix import collector
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
@@ -19,11 +23,12 @@ from kfix.evaluate.rules import Evaluation, Plan, evaluate
 from kfix.evaluate.split import DefinitionSplitter
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
 from kfix.gatekeeper.templates import Library, load_library
-from kfix.load import data_files, manifests
+from kfix.load import data_files, lists, manifests
 from kfix.model import (
     ALL_PROFILES,
     PROFILES,
     SEVERITIES,
+    CheckResult,
     Document,
     PolicyInfo,
     Problem,
@@ -277,22 +282,133 @@ def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOpt
     evaluation = Evaluation()
     window: list[tuple[str, Sequence[Document]]] = []
     held = waiting = 0
+
+    def flush() -> None:
+        nonlocal window, held, waiting
+        if window or waiting:
+            part = _evaluated(engine, plan, window, options, tracker)
+            evaluation.merge(part)
+            if tracker is not None:
+                tracker.done(waiting, part, counted=True)
+        window, held, waiting = [], 0, 0
+
     for path in files:
         began = time.perf_counter()
-        (loaded,) = manifests.load([path], options.reading)
+        parts = manifests.read_parts(path, options.reading, PART)
+        first, second = _first_parts(parts)
         evaluation.time("load", time.perf_counter() - began)
+        if second is not None:  # a long file: on its own, part by part
+            flush()
+            evaluation.merge(_long_file(engine, plan, path, itertools.chain(
+                [first, second], parts), options, tracker))
+            continue
+        loaded = lists.expanded(first)
         waiting += 1
         evaluation.problems.extend(loaded.problems)
         if loaded.documents or not loaded.problems:  # a file of no documents is a result
             window.append((loaded.path, loaded.documents))
             held += len(loaded.documents)
-        if held >= engine.batch_size or path == files[-1]:
-            part = _evaluated(engine, plan, window, options, tracker)
-            evaluation.merge(part)
-            if tracker is not None:
-                tracker.done(waiting, part, counted=True)
-            window, held, waiting = [], 0, 0
+        if held >= engine.batch_size:
+            flush()
+    flush()
     return evaluation
+
+
+# documents of one file parsed and evaluated at a time: a long file is never held whole
+PART = 1_000
+
+
+def _first_parts(
+    parts: Iterator[manifests.LoadedFile],
+) -> tuple[manifests.LoadedFile, manifests.LoadedFile | None]:
+    """A file's first part, and its second if it has more than one; a file that does not
+    parse is its problem alone."""
+    try:
+        return next(parts), next(parts, None)
+    except manifests.Unparsable as exc:
+        return exc.loaded, None
+
+
+def _long_file(engine: Engine, plan: Plan, path: str, parts: Iterator[manifests.LoadedFile],
+               options: ScanOptions, tracker: Tracker | None) -> Evaluation:
+    """The parts of one long file, each evaluated on a thread of its own while this one
+    parses the next (the engine runs outside the interpreter's lock, so the two overlap),
+    and then given one result per namespace, as if the file had been read whole. If the
+    file turns out not to parse, its problem is all there is of it, as when read whole."""
+    file = Evaluation()
+    answer: Callable[[], Evaluation] | None = None
+
+    def take(part: Evaluation) -> None:
+        file.merge(part)
+        if tracker is not None:
+            tracker.add(0, part.documents, sum(len(r.failures) + len(r.warnings)
+                                                for r in part.results))
+
+    try:
+        while True:
+            began = time.perf_counter()
+            loaded = next(parts, None)
+            file.time("load", time.perf_counter() - began)
+            if loaded is None:
+                break
+            loaded = lists.expanded(loaded)
+            file.problems.extend(loaded.problems)
+            if answer is not None:
+                take(answer())
+            answer = _in_background(functools.partial(
+                _evaluated, engine, plan, [(path, loaded.documents)], options))
+    except manifests.Unparsable as exc:
+        if answer is not None:
+            answer()  # the engine is this run's: let it finish before going on
+        return Evaluation(problems=list(exc.loaded.problems), timings=file.timings)
+    if answer is not None:
+        take(answer())
+    if tracker is not None:
+        tracker.add(1, 0, 0)
+    file.results = _one_per_namespace(file.results)
+    return file
+
+
+def _one_per_namespace(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """The results of a file's parts, one per file and namespace, in order."""
+    merged: dict[tuple[str, str], CheckResult] = {}
+    for result in results:
+        key = (result.file, result.namespace)
+        before = merged.get(key)
+        merged[key] = result if before is None else CheckResult(
+            result.file, result.namespace, before.successes + result.successes,
+            before.failures + result.failures, before.warnings + result.warnings,
+            before.exceptions + result.exceptions, before.traces + result.traces)
+    return list(merged.values())
+
+
+T = TypeVar("T")
+
+
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """`work` started on a daemon thread (a Ctrl-C does not wait for it); the function
+    returned waits for its result, waking often enough to take a Ctrl-C at once."""
+    box: list[tuple[Any, BaseException | None]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box.append((work(), None))
+        except BaseException as exc:  # handed to the waiting thread
+            box.append((None, exc))
+        done.set()
+
+    threading.Thread(target=run, name="kfix-evaluate", daemon=True).start()
+
+    def result() -> T:
+        while not done.wait(0.05):
+            pass
+        value, error = box[0]
+        if error is not None:
+            raise error
+        return cast(T, value)
+
+    return result
 
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],
