@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -102,8 +103,8 @@ class Plan:
             for item in chosen:
                 keys = None if keys is None or item.scope.input_keys is None else (
                     keys | item.scope.input_keys)
-            namespaces = frozenset(f.key.removeprefix("data.").rpartition(".")[0]
-                                   for f in chosen)
+            asked = {f.key.removeprefix("data.").rpartition(".")[0] for f in chosen}
+            namespaces = tuple(n for n in self.namespaces if n in asked)
             self._selections[kind] = Selection(chosen, keys, namespaces)
         return self._selections[kind]
 
@@ -123,7 +124,7 @@ PROGRESS_EVERY = 1000  # documents between two reports of how far evaluation is
 class Selection:
     fields: tuple[Field, ...]
     input_keys: frozenset[str] | None  # None: the whole document
-    namespaces: frozenset[str]  # those the fields belong to
+    namespaces: tuple[str, ...]  # those the fields belong to, in the plan's order
     _queries: dict[tuple[bool, bool], str] = field(default_factory=dict, compare=False,
                                                    repr=False)
 
@@ -203,14 +204,19 @@ def evaluate(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Doc
             _trace(engine, plan, doc, evaluation.traces)
     for path, docs in files:
         tallies = {namespace: _Tally() for namespace in plan.namespaces}
+        selections: dict[int, Selection] = {}
+        counts: Counter[int] = Counter()  # documents per selection
         for doc in docs:  # document by document: lines are read in one pass over the file
             answer = values.get(id(doc), {})
-            asked = plan.selection(doc.content).namespaces
-            for namespace, tally in tallies.items():
-                if namespace in asked:
-                    _check(plan, namespace, doc, answer, tally, evaluation)
-                else:  # no rule of it was asked about this document: each passes
-                    tally.successes += plan.rule_counts.get(namespace, 0)
+            selection = plan.selection(doc.content)
+            for namespace in selection.namespaces:
+                _check(plan, namespace, doc, answer, tallies[namespace], evaluation)
+            selections[id(selection)] = selection
+            counts[id(selection)] += 1
+        for key, selection in selections.items():  # namespaces none of whose rules were
+            for namespace, tally in tallies.items():  # asked about a document: each passes
+                if namespace not in selection.namespaces:
+                    tally.successes += counts[key] * plan.rule_counts.get(namespace, 0)
         evaluation.results.extend(
             CheckResult(path, namespace, tally.successes, tuple(tally.failures),
                         tuple(tally.warnings), tuple(tally.exceptions),
