@@ -752,5 +752,5 @@ _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 def load(paths: Iterable[str], reading: Reading = Reading()) -> list[LoadedFile]:
     """Read every path, with the cyclic garbage collector paused (kfix/collector.py):
     on the shared corpus, collecting tripled load time (13.4 s against 4.8 s)."""
-    with collector.paused():
+    with collector.paused(keep=True):
         return [lists.expanded(read(path, reading)) for path in paths]

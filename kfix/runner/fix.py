@@ -13,7 +13,6 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from kfix import collector
 from kfix.errors import WriteError
 from kfix.evaluate.rules import detect
 from kfix.gatekeeper.evaluate import checker as gatekeeper_checker
@@ -140,12 +139,11 @@ def _bindings(files: Sequence[str]) -> Bindings:
 def _fix_together(files: Sequence[str], options: FixOptions) -> FixResult:
     """Every file in memory at once: Gatekeeper's inventory needs them all, and standard
     input can be read only once."""
-    with collector.paused():
-        loaded = manifests.load(files, options.scan.reading)
-        documents = _fixable(loaded)
-        bindings = Bindings.of(doc.content for doc in documents)
-        with _fixer(options, bindings, documents) as fixer:
-            return fixer(files, loaded)
+    loaded = manifests.load(files, options.scan.reading)  # paused, and kept frozen
+    documents = _fixable(loaded)
+    bindings = Bindings.of(doc.content for doc in documents)
+    with _fixer(options, bindings, documents) as fixer:
+        return fixer(files, loaded)
 
 
 def _fixer_for(work: tuple[FixOptions, Bindings]) -> AbstractContextManager[Fixer]:
@@ -198,28 +196,27 @@ def _fixer(options: FixOptions, bindings: Bindings,
                 problems.extend(p for p in said if p not in problems)
                 return found
 
-            with collector.paused():
-                if loaded is None:
-                    loaded = manifests.load(files, options.scan.reading)
-                documents = _fixable(loaded)
-                loop = FixLoop(detect_all, fragments, known, schema,
-                               frozenset(options.policy_ids), options.max_risk)
-                states = loop.run(documents)
-                if dry_run is not None:
-                    _dry_run(dry_run, states)
-                changed_at = time.perf_counter()
-                changes = _changes(loaded, states, problems)
-                loop.timings["write"] = time.perf_counter() - changed_at
-                resolutions = [o for state in states for o in _in_order(state)]
-                return FixResult(
-                    resolutions=tuple(resolutions),
-                    problems=tuple([p for f in loaded for p in f.problems] + problems),
-                    changes=tuple(changes),
-                    policies=known,
-                    files=len(files),
-                    documents=len(documents),
-                    timings={**loop.timings, "total": time.perf_counter() - began},
-                )
+            if loaded is None:  # the collector paused, and the documents kept frozen
+                loaded = manifests.load(files, options.scan.reading)
+            documents = _fixable(loaded)
+            loop = FixLoop(detect_all, fragments, known, schema,
+                           frozenset(options.policy_ids), options.max_risk)
+            states = loop.run(documents)
+            if dry_run is not None:
+                _dry_run(dry_run, states)
+            changed_at = time.perf_counter()
+            changes = _changes(loaded, states, problems)
+            loop.timings["write"] = time.perf_counter() - changed_at
+            resolutions = [o for state in states for o in _in_order(state)]
+            return FixResult(
+                resolutions=tuple(resolutions),
+                problems=tuple([p for f in loaded for p in f.problems] + problems),
+                changes=tuple(changes),
+                policies=known,
+                files=len(files),
+                documents=len(documents),
+                timings={**loop.timings, "total": time.perf_counter() - began},
+            )
 
         yield fix_files
 

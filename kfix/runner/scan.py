@@ -273,7 +273,7 @@ def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: S
                     tracker: Tracker | None = None) -> Evaluation:
     """File by file, so only the documents being evaluated are held in memory: a window
     of files holding at least one engine batch of documents."""
-    with collector.paused():
+    with collector.paused(keep=True):
         return _streamed(engine, plan, files, options, tracker)
 
 
@@ -423,7 +423,7 @@ def _scan_together(engine: Engine, plan: Plan, files: Sequence[str], options: Sc
                    library: Library | None) -> Evaluation:
     """Every file in memory at once: Gatekeeper's inventory and --combine need them all."""
     began = time.perf_counter()
-    with collector.paused():
+    with collector.paused(keep=True):
         loaded = manifests.load(files, options.reading)
         loading = time.perf_counter() - began
         problems = [p for f in loaded for p in f.problems]
