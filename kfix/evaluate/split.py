@@ -10,6 +10,7 @@ The copies are made only on the first such error of a run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,6 +87,7 @@ class DefinitionSplitter:
         self._engine: Engine | None = None
         self._counts: dict[tuple[str, str], int] = {}
         self._failed = False
+        self._opening = threading.Lock()  # a long file's parts are evaluated on threads
 
     def values(
         self, namespace: str, rule: str, ask: Callable[[Engine, str], Any]
@@ -108,6 +110,10 @@ class DefinitionSplitter:
         return merged
 
     def _ready(self) -> Engine | None:
+        with self._opening:
+            return self._opened()
+
+    def _opened(self) -> Engine | None:
         if self._engine is None and not self._failed:
             copies, self._counts = split_modules(self._modules, self._is_check_rule)
             try:

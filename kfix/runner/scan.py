@@ -11,6 +11,7 @@ import itertools
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -262,7 +263,8 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
             evaluation = _scan_together(engine, plan, files, options, library)
             tracker.done(len(files), evaluation)
         else:
-            evaluation = _scan_streaming(engine, plan, files, options, tracker)
+            evaluation = _scan_streaming(engine, plan, files, options, tracker,
+                                         spare=lambda: open_engine(policies.modules, options))
     evaluation.time("setup", setup)
     evaluation.time("evaluate", time.perf_counter() - started - setup
                     - evaluation.timings.get("load", 0.0))
@@ -270,15 +272,17 @@ def _scan_files(policies: PolicySet, files: Sequence[str], options: ScanOptions,
 
 
 def _scan_streaming(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
-                    tracker: Tracker | None = None) -> Evaluation:
+                    tracker: Tracker | None = None,
+                    spare: Callable[[], Engine] | None = None) -> Evaluation:
     """File by file, so only the documents being evaluated are held in memory: a window
-    of files holding at least one engine batch of documents."""
+    of files holding at least one engine batch of documents. `spare` opens another
+    engine, for a long file's parts when --jobs allows more than one at once."""
     with collector.paused(keep=True):
-        return _streamed(engine, plan, files, options, tracker)
+        return _streamed(engine, plan, files, options, tracker, spare)
 
 
 def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOptions,
-              tracker: Tracker | None) -> Evaluation:
+              tracker: Tracker | None, spare: Callable[[], Engine] | None) -> Evaluation:
     evaluation = Evaluation()
     window: list[tuple[str, Sequence[Document]]] = []
     held = waiting = 0
@@ -299,8 +303,10 @@ def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOpt
         evaluation.time("load", time.perf_counter() - began)
         if second is not None:  # a long file: on its own, part by part
             flush()
-            evaluation.merge(_long_file(engine, plan, path, itertools.chain(
-                [first, second], parts), options, tracker))
+            engines = _Engines(engine, spare if options.jobs > 1 else None, options.jobs)
+            with engines:
+                evaluation.merge(_long_file(engines, plan, path, itertools.chain(
+                    [first, second], parts), options, tracker))
             continue
         loaded = lists.expanded(first)
         waiting += 1
@@ -329,14 +335,46 @@ def _first_parts(
         return exc.loaded, None
 
 
-def _long_file(engine: Engine, plan: Plan, path: str, parts: Iterator[manifests.LoadedFile],
+class _Engines:
+    """The engines a long file's parts may use at once: the run's own, and up to
+    `most - 1` more opened by `spare` as they are needed and closed after the file."""
+
+    def __init__(self, engine: Engine, spare: Callable[[], Engine] | None, most: int) -> None:
+        self.idle = [engine]
+        self._spare, self._left = spare, most - 1
+        self._opened: list[Engine] = []
+
+    def more(self) -> bool:
+        """Open one more engine, if one may be."""
+        if self._spare is None or self._left <= 0:
+            return False
+        self._left -= 1
+        self._opened.append(self._spare())
+        self.idle.append(self._opened[-1])
+        return True
+
+    def __enter__(self) -> _Engines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for engine in self._opened:
+            engine.close()
+
+
+def _long_file(engines: _Engines, plan: Plan, path: str, parts: Iterator[manifests.LoadedFile],
                options: ScanOptions, tracker: Tracker | None) -> Evaluation:
     """The parts of one long file, each evaluated on a thread of its own while this one
-    parses the next (the engine runs outside the interpreter's lock, so the two overlap),
-    and then given one result per namespace, as if the file had been read whole. If the
-    file turns out not to parse, its problem is all there is of it, as when read whole."""
+    parses the next (the engine runs outside the interpreter's lock, so the two overlap;
+    with --jobs N, N engines evaluate parts at once), and then given one result per
+    namespace in order, as if the file had been read whole. If the file turns out not to
+    parse, its problem is all there is of it, as when read whole."""
     file = Evaluation()
-    answer: Callable[[], Evaluation] | None = None
+    running: deque[tuple[Callable[[], Evaluation], Engine]] = deque()
+
+    def take_oldest() -> Evaluation:
+        answer, engine = running.popleft()
+        engines.idle.append(engine)
+        return answer()
 
     def take(part: Evaluation) -> None:
         file.merge(part)
@@ -353,16 +391,17 @@ def _long_file(engine: Engine, plan: Plan, path: str, parts: Iterator[manifests.
                 break
             loaded = lists.expanded(loaded)
             file.problems.extend(loaded.problems)
-            if answer is not None:
-                take(answer())
-            answer = _in_background(functools.partial(
-                _evaluated, engine, plan, [(path, loaded.documents)], options))
+            if not engines.idle and not engines.more():
+                take(take_oldest())
+            engine = engines.idle.pop()
+            running.append((_in_background(functools.partial(
+                _evaluated, engine, plan, [(path, loaded.documents)], options)), engine))
     except manifests.Unparsable as exc:
-        if answer is not None:
-            answer()  # the engine is this run's: let it finish before going on
+        while running:  # the engines are this run's: let them finish before going on
+            take_oldest()
         return Evaluation(problems=list(exc.loaded.problems), timings=file.timings)
-    if answer is not None:
-        take(answer())
+    while running:
+        take(take_oldest())
     if tracker is not None:
         tracker.add(1, 0, 0)
     file.results = _one_per_namespace(file.results)

@@ -100,3 +100,21 @@ def test_a_long_file_that_does_not_parse_at_its_end_is_its_problem_alone(
     assert [(p.file, p.message.split(":")[0]) for p in in_parts.problems] == [
         (str(broken), "cannot parse")]
     assert reports(paths, ScanOptions()) == whole(monkeypatch, paths, ScanOptions())
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_with_jobs_a_long_files_parts_go_to_several_engines_and_report_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, jobs: int) -> None:
+    long = tmp_path / "long.yaml"
+    long.write_text("---\n".join(documents(30)), encoding="utf-8")
+    opened: list[object] = []
+    spare = scanning.open_engine
+
+    def counted(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return spare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanning, "open_engine", counted)
+    in_parts = reports([str(long)], ScanOptions(jobs=jobs))
+    assert len(opened) == 1 + (jobs - 1)  # the run's engine, and the spares
+    assert in_parts == whole(monkeypatch, [str(long)], ScanOptions())
