@@ -75,8 +75,9 @@ stdin_filename = click.option(
     "--stdin-filename", default="", metavar="NAME",
     help="Name standard input (`-`) by this in every output.")
 jobs = click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-                    help="Processes to scan or fix in (this one and JOBS-1 workers); output is "
-                         "identical to --jobs 1.")
+                    help="Processes to scan or fix in (this one and JOBS-1 workers), and engines "
+                         "evaluating the parts of a file of over 1,000 documents at once; "
+                         "output is identical to --jobs 1.")
 
 
 if TYPE_CHECKING:  # generic in click's stubs and newer releases, not in click 8.1
