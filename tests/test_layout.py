@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kfix"
 # lowest first: records and errors, the stages in pipeline order, then what composes them
 RANKS = {
     "kfix.errors": 0, "kfix.model": 0, "kfix.pointer": 0, "kfix.k8s": 0, "kfix.cache": 0,
+    "kfix.collector": 0,  # the cyclic garbage collector, paused while documents are held
     "kfix.load": 1,  # 1 load: manifests and data files
     "kfix.cluster": 1,  # a live cluster: read its objects (GET only), apply approved changes
     "kfix.engine": 2,  # the Rego engines and Rego source tools

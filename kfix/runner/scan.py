@@ -9,13 +9,10 @@ import fnmatch
 import functools
 import itertools
 import os
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar, cast
 
 from kfix import collector
 from kfix.engine import DEFAULT_TIMEOUT, Engine, conftest_builtins, select_engine
@@ -29,7 +26,6 @@ from kfix.model import (
     ALL_PROFILES,
     PROFILES,
     SEVERITIES,
-    CheckResult,
     Document,
     PolicyInfo,
     Problem,
@@ -37,6 +33,7 @@ from kfix.model import (
 )
 from kfix.pack import sources
 from kfix.pack.policies import PolicySet, bundled_policy_dir, is_check_rule, load_policies
+from kfix.runner import long_files
 from kfix.runner.pool import in_workers, shard
 
 COMBINED = "Combined"
@@ -298,15 +295,18 @@ def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOpt
 
     for path in files:
         began = time.perf_counter()
-        parts = manifests.read_parts(path, options.reading, PART)
-        first, second = _first_parts(parts)
+        parts = manifests.read_parts(path, options.reading, long_files.PART)
+        first, second = long_files.first_parts(parts)
         evaluation.time("load", time.perf_counter() - began)
         if second is not None:  # a long file: on its own, part by part
             flush()
-            engines = _Engines(engine, spare if options.jobs > 1 else None, options.jobs)
-            with engines:
-                evaluation.merge(_long_file(engines, plan, path, itertools.chain(
-                    [first, second], parts), options, tracker))
+            evaluate_part = functools.partial(_part_evaluated, plan=plan, path=path,
+                                              options=options)
+            with long_files.Engines(engine, spare if options.jobs > 1 else None,
+                                    options.jobs) as engines:
+                evaluation.merge(long_files.scan(
+                    engines, path, itertools.chain([first, second], parts), evaluate_part,
+                    tracker.add if tracker is not None else None))
             continue
         loaded = lists.expanded(first)
         waiting += 1
@@ -320,134 +320,9 @@ def _streamed(engine: Engine, plan: Plan, files: Sequence[str], options: ScanOpt
     return evaluation
 
 
-# documents of one file parsed and evaluated at a time: a long file is never held whole
-PART = 1_000
-
-
-def _first_parts(
-    parts: Iterator[manifests.LoadedFile],
-) -> tuple[manifests.LoadedFile, manifests.LoadedFile | None]:
-    """A file's first part, and its second if it has more than one; a file that does not
-    parse is its problem alone."""
-    try:
-        return next(parts), next(parts, None)
-    except manifests.Unparsable as exc:
-        return exc.loaded, None
-
-
-class _Engines:
-    """The engines a long file's parts may use at once: the run's own, and up to
-    `most - 1` more opened by `spare` as they are needed and closed after the file."""
-
-    def __init__(self, engine: Engine, spare: Callable[[], Engine] | None, most: int) -> None:
-        self.idle = [engine]
-        self._spare, self._left = spare, most - 1
-        self._opened: list[Engine] = []
-
-    def more(self) -> bool:
-        """Open one more engine, if one may be."""
-        if self._spare is None or self._left <= 0:
-            return False
-        self._left -= 1
-        self._opened.append(self._spare())
-        self.idle.append(self._opened[-1])
-        return True
-
-    def __enter__(self) -> _Engines:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for engine in self._opened:
-            engine.close()
-
-
-def _long_file(engines: _Engines, plan: Plan, path: str, parts: Iterator[manifests.LoadedFile],
-               options: ScanOptions, tracker: Tracker | None) -> Evaluation:
-    """The parts of one long file, each evaluated on a thread of its own while this one
-    parses the next (the engine runs outside the interpreter's lock, so the two overlap;
-    with --jobs N, N engines evaluate parts at once), and then given one result per
-    namespace in order, as if the file had been read whole. If the file turns out not to
-    parse, its problem is all there is of it, as when read whole."""
-    file = Evaluation()
-    running: deque[tuple[Callable[[], Evaluation], Engine]] = deque()
-
-    def take_oldest() -> Evaluation:
-        answer, engine = running.popleft()
-        engines.idle.append(engine)
-        return answer()
-
-    def take(part: Evaluation) -> None:
-        file.merge(part)
-        if tracker is not None:
-            tracker.add(0, part.documents, sum(len(r.failures) + len(r.warnings)
-                                                for r in part.results))
-
-    try:
-        while True:
-            began = time.perf_counter()
-            loaded = next(parts, None)
-            file.time("load", time.perf_counter() - began)
-            if loaded is None:
-                break
-            loaded = lists.expanded(loaded)
-            file.problems.extend(loaded.problems)
-            if not engines.idle and not engines.more():
-                take(take_oldest())
-            engine = engines.idle.pop()
-            running.append((_in_background(functools.partial(
-                _evaluated, engine, plan, [(path, loaded.documents)], options)), engine))
-    except manifests.Unparsable as exc:
-        while running:  # the engines are this run's: let them finish before going on
-            take_oldest()
-        return Evaluation(problems=list(exc.loaded.problems), timings=file.timings)
-    while running:
-        take(take_oldest())
-    if tracker is not None:
-        tracker.add(1, 0, 0)
-    file.results = _one_per_namespace(file.results)
-    return file
-
-
-def _one_per_namespace(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """The results of a file's parts, one per file and namespace, in order."""
-    merged: dict[tuple[str, str], CheckResult] = {}
-    for result in results:
-        key = (result.file, result.namespace)
-        before = merged.get(key)
-        merged[key] = result if before is None else CheckResult(
-            result.file, result.namespace, before.successes + result.successes,
-            before.failures + result.failures, before.warnings + result.warnings,
-            before.exceptions + result.exceptions, before.traces + result.traces)
-    return list(merged.values())
-
-
-T = TypeVar("T")
-
-
-def _in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """`work` started on a daemon thread (a Ctrl-C does not wait for it); the function
-    returned waits for its result, waking often enough to take a Ctrl-C at once."""
-    box: list[tuple[Any, BaseException | None]] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            box.append((work(), None))
-        except BaseException as exc:  # handed to the waiting thread
-            box.append((None, exc))
-        done.set()
-
-    threading.Thread(target=run, name="kfix-evaluate", daemon=True).start()
-
-    def result() -> T:
-        while not done.wait(0.05):
-            pass
-        value, error = box[0]
-        if error is not None:
-            raise error
-        return cast(T, value)
-
-    return result
+def _part_evaluated(engine: Engine, documents: Sequence[Document], *, plan: Plan, path: str,
+                    options: ScanOptions) -> Evaluation:
+    return _evaluated(engine, plan, [(path, documents)], options)
 
 
 def _evaluated(engine: Engine, plan: Plan, files: Sequence[tuple[str, Sequence[Document]]],

@@ -1,5 +1,5 @@
 """A long file is scanned in parts of PART documents, each evaluated while the next is
-parsed: the results must be those of the file read whole (kfix/runner/scan.py)."""
+parsed: the results must be those of the file read whole (kfix/runner/long_files.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from kfix.output import ReportOptions
 from kfix.output.scan import REPORTS
+from kfix.runner import long_files
 from kfix.runner import scan as scanning
 from kfix.runner.scan import ScanOptions, scan
 
@@ -56,13 +57,13 @@ def reports(paths: list[str], options: ScanOptions) -> dict[str, str]:
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanning, "PART", 3)
+    monkeypatch.setattr(long_files, "PART", 3)
 
 
 def whole(monkeypatch: pytest.MonkeyPatch, paths: list[str],
           options: ScanOptions) -> dict[str, str]:
     with monkeypatch.context() as patched:
-        patched.setattr(scanning, "PART", 1_000_000)
+        patched.setattr(long_files, "PART", 1_000_000)
         return reports(paths, options)
 
 
