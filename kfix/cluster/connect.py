@@ -73,13 +73,16 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Sessio
             _request_timeout=PROBE_TIMEOUT, _preload_content=False))
         answer.read()
         answer.release_conn()
-    except urllib3.exceptions.HTTPError as error:
-        raise ClusterUnavailable(f"no API server answers at {session.host}: "
-                                 f"{reason(error)}") from None
-    except client.ApiException as error:
-        raise ClusterUnavailable(f"the API server at {session.host} refused kfix: "
-                                 f"{error.status} {error.reason}") from None
+    except (urllib3.exceptions.HTTPError, client.ApiException) as error:
+        raise ClusterUnavailable(unusable(session.host, error)) from None
     return session
+
+
+def unusable(host: str, error: urllib3.exceptions.HTTPError | client.ApiException) -> str:
+    """Why the API server at `host` cannot be used at all, on one line."""
+    if isinstance(error, urllib3.exceptions.HTTPError):
+        return f"no API server answers at {host}: {reason(error)}"
+    return f"the API server at {host} refused kfix: {error.status} {error.reason}"
 
 
 def api_client(kubeconfig: str | None, context: str | None) -> client.ApiClient:

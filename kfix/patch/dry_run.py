@@ -19,7 +19,7 @@ from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 
-from kfix.cluster.connect import ClusterUnavailable, connect, reason, server_message
+from kfix.cluster.connect import ClusterUnavailable, connect, reason, server_message, unusable
 
 APPLY_TIMEOUT = 30.0  # an apply runs the cluster's admission webhooks
 
@@ -79,9 +79,5 @@ def _connect(kubeconfig: str | None, context: str | None) -> DynamicClient:
             # kubernetes leaves the dynamic client unannotated
             return DynamicClient(  # type: ignore[no-untyped-call]
                 session.api, cache_file=os.path.join(scratch, "cache.json"))
-    except urllib3.exceptions.HTTPError as error:
-        raise DryRunUnavailable(f"server dry-run: no API server answers at {session.host}: "
-                                f"{reason(error)}") from None
-    except client.ApiException as error:
-        raise DryRunUnavailable(f"server dry-run: the API server at {session.host} refused "
-                                f"kfix: {error.status} {error.reason}") from None
+    except (urllib3.exceptions.HTTPError, client.ApiException) as error:
+        raise DryRunUnavailable(f"server dry-run: {unusable(session.host, error)}") from None

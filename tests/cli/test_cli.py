@@ -18,6 +18,7 @@ import pytest
 
 from kfix.load import manifests
 from kfix.output.scan import REPORTS
+from tests.cli.helpers import no_traceback, write
 from tests.output.markdown_parse import parse, rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,17 +35,6 @@ def kfix(*args: str, cwd: Path | None = None, stdin: str | None = None
         input=stdin,
         timeout=300,
     )
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def no_traceback(done: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in done.stdout + done.stderr
-    assert "unexpected error" not in done.stderr
 
 
 DEPLOYMENT = """

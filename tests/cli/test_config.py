@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from kfix.cli import cli
 from kfix.cli.config import FILE_NAMES
+from tests.cli.helpers import write
 
 POLICY = """
 package main
@@ -28,12 +28,6 @@ package conftest
 import rego.v1
 deny contains sprintf("%s: from tests/", [input.metadata.name]) if input.kind == "Pod"
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import no_traceback, write
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -28,17 +30,6 @@ def kfix(*args: str, cwd: Path, stdin: str | None = None,
     return subprocess.run([sys.executable, "-m", "kfix", *args], capture_output=True,
                           text=True, cwd=cwd, input=stdin, timeout=300,
                           env={**environ, **(env or {})})
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def clean(done: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in done.stdout + done.stderr
-    assert "unexpected error" not in done.stderr
 
 
 POLICY = """
@@ -91,7 +82,7 @@ def test_github_hide_passed_leaves_out_passing_files(repo: Path) -> None:
     shown = kfix("scan", "-p", "policy", "deploy", "-o", "github", cwd=repo)
     hidden = kfix("scan", "-p", "policy", "deploy", "-o", "github", "--github-hide-passed",
                   cwd=repo)
-    clean(hidden)
+    no_traceback(hidden)
     assert hidden.returncode == shown.returncode == 1
     assert '"deploy/cm.yaml"' in shown.stdout
     assert "cm.yaml" not in hidden.stdout
@@ -103,7 +94,7 @@ def test_github_hide_passed_leaves_out_passing_files(repo: Path) -> None:
 def test_azure_devops_output(repo: Path) -> None:
     """conftest's -o azuredevops (output/azuredevops.go)."""
     done = kfix("scan", "-p", "policy", "deploy/web.yaml", "-o", "azuredevops", cwd=repo)
-    clean(done)
+    no_traceback(done)
     assert done.returncode == 1
     assert done.stdout == (
         "##[section]Testing 'deploy/web.yaml' against 2 policies in namespace 'main'\n"
@@ -152,7 +143,7 @@ def test_scan_uses_policy_directory_by_default(repo: Path) -> None:
     """conftest's `-p` defaults to `policy` (internal/commands/test.go): `kfix scan deploy/`
     runs ./policy's rules, under `main`, and says which policies ran."""
     done = kfix("scan", "deploy", cwd=repo)
-    clean(done)
+    no_traceback(done)
     assert done.returncode == 1
     assert done.stdout == (
         "WARN - deploy/svc.yaml - main - svc: a service\n"
@@ -177,7 +168,7 @@ def test_scan_json_names_the_policies_kfix_chose(repo: Path) -> None:
 def test_without_a_policy_directory_the_built_in_pack_runs_and_says_so(tmp_path: Path) -> None:
     write(tmp_path / "deploy" / "pod.json", (REPO / "examples" / "worker-pod.json").read_text())
     done = kfix("scan", "deploy", cwd=tmp_path)
-    clean(done)
+    no_traceback(done)
     assert "FAIL - deploy/pod.json - kfix.policies.privileged_container" in done.stdout \
         or "FAIL - deploy/pod.json - kfix.policies.seccomp" in done.stdout
     assert done.stdout.endswith("\npolicies: kfix's built-in pack (no ./policy directory)\n")
@@ -200,7 +191,7 @@ def test_fix_uses_the_policy_directory_by_default(tmp_path: Path) -> None:
     """)
     write(tmp_path / "deploy" / "cm.yaml", CONFIGMAP)
     done = kfix("fix", "deploy", "--fixes", "fixes", cwd=tmp_path)
-    clean(done)
+    no_traceback(done)
     assert "+  labels:" in done.stdout or "+  labels: {team: platform}" in done.stdout
     assert done.stdout.endswith("policies: ./policy (conftest's default -p policy)\n")
     report = json.loads(kfix("fix", "deploy", "--fixes", "fixes", "-o", "json",
@@ -220,11 +211,11 @@ def test_stdin_is_yaml_unless_parser_says_json(repo: Path) -> None:
     """conftest parser/parser.go NewFromPath: "-" is YAML; --parser overrides it. Two JSON
     objects one after another are no YAML, but are a JSON stream."""
     as_yaml = kfix("scan", "-p", "policy", "-", stdin=PODS_JSON, cwd=repo)
-    clean(as_yaml)
+    no_traceback(as_yaml)
     assert as_yaml.returncode == 2 and "ERR  - -:" in as_yaml.stdout
     as_json = kfix("scan", "-p", "policy", "--parser", "json", "-", "-o", "github",
                    stdin=PODS_JSON, cwd=repo)
-    clean(as_json)
+    no_traceback(as_json)
     assert as_json.returncode == 1
     assert "::error file=-,line=1::a: no deployments\n" in as_json.stdout
     assert "::error file=-,line=2::b: no deployments\n" in as_json.stdout
@@ -247,7 +238,7 @@ def test_parsers_kfix_does_not_have_are_named(repo: Path, name: str, said: str) 
     done = kfix("scan", "--parser", name, "deploy", cwd=repo)
     assert done.returncode == 2
     assert said in done.stderr
-    clean(done)
+    no_traceback(done)
 
 
 @pytest.mark.parametrize("output,expected", [
@@ -264,7 +255,7 @@ def test_stdin_filename_names_standard_input_in_every_output(
     """conftest runner/test.go renameStdinConfiguration: `-` goes by the given name."""
     done = kfix("scan", "-p", "policy", "--stdin-filename", "components/api.yaml", "-",
                 "-o", output, stdin=textwrap.dedent(DEPLOYMENT).lstrip(), cwd=repo)
-    clean(done)
+    no_traceback(done)
     assert done.returncode == 1
     assert expected in done.stdout
 
@@ -283,7 +274,7 @@ def test_parse_one_file_prints_its_document() -> None:
     """conftest internal/commands/parse.go formatSingleJSON: two-space indent; acceptance.bats
     "Can parse single file with 'conftest parse'" reads `.kind` off it."""
     done = kfix("parse", "examples/node-agent-daemonset.yaml", cwd=REPO)
-    clean(done)
+    no_traceback(done)
     assert done.returncode == 0
     assert json.loads(done.stdout)["kind"] == "DaemonSet"
     assert done.stdout.startswith('{\n  "apiVersion": "apps/v1",\n  "kind": "DaemonSet",\n')
@@ -293,7 +284,7 @@ def test_parse_several_files_prints_an_object_by_path(repo: Path) -> None:
     """conftest parser/format.go FormatJSON; acceptance.bats "Can parse multiple files"."""
     write(repo / "both.yaml", DEPLOYMENT + "---\n" + textwrap.dedent(SERVICE).lstrip())
     done = kfix("parse", "deploy/cm.yaml", "both.yaml", cwd=repo)
-    clean(done)
+    no_traceback(done)
     assert done.stdout == (
         '{\n'
         '  "both.yaml": [\n'
@@ -311,7 +302,7 @@ def test_parse_combine_prints_conftests_combined_input(repo: Path) -> None:
     """conftest parser/format.go FormatCombined: tab-indented {path, contents} by path,
     then fmt.Println's newline after format()'s: the text ends in an empty line."""
     done = kfix("parse", "--combine", "deploy/web.yaml", "deploy/cm.yaml", cwd=repo)
-    clean(done)
+    no_traceback(done)
     assert done.stdout == (
         '[\n'
         '\t{\n\t\t"path": "deploy/cm.yaml",\n\t\t"contents": {\n'
@@ -337,4 +328,4 @@ def test_parse_stdin_with_a_parser_and_a_broken_file(repo: Path) -> None:
         {"kind": "Deployment", "metadata": {"name": "a"}},
         {"kind": "Deployment", "metadata": {"name": "b"}}]}
     assert done.stderr.startswith("kfix: error: broken.yaml:1: cannot parse")
-    clean(done)
+    no_traceback(done)
